@@ -1,0 +1,25 @@
+//! Database migrations, one file per migration, applied at start-up by `Migrator::up`.
+//!
+//! Tables are written as SQL templates rendered per backend (see [`sql`]): the schema stays
+//! readable as SQL, and SQLite and Postgres differ only in a few type names.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m0001_accounts;
+mod m0002_catalogue;
+mod m0003_orders;
+pub mod sql;
+
+/// Every migration of the project, in order.
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m0001_accounts::Migration),
+            Box::new(m0002_catalogue::Migration),
+            Box::new(m0003_orders::Migration),
+        ]
+    }
+}

@@ -1,0 +1,82 @@
+//! Builds the application from its configuration, binds, serves and shuts down.
+//!
+//! This is the one place that chooses implementations: the store behind the repository
+//! ports, the clock, and (with the realtime issue) the event bus.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::domain::Services;
+use crate::domain::accounts::AccountService;
+use crate::domain::clock::{Clock, SystemClock};
+use crate::graphql::{SchemaLimits, build_schema};
+use crate::http::{AppState, router};
+use crate::store::Store;
+
+/// What a test (or an embedder) may replace.
+#[derive(Clone, Default)]
+pub struct Overrides {
+    /// The clock; the system clock by default.
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+/// A built application, bound to its address, not yet serving.
+pub struct App {
+    state: Arc<AppState>,
+    listener: TcpListener,
+}
+
+impl App {
+    /// Connects to the database, migrates it, builds the services and binds the listener.
+    pub async fn build(config: Config, overrides: Overrides) -> anyhow::Result<Self> {
+        crate::http::metrics::install();
+        let store = Store::connect(&config.database_url, config.db_max_connections).await?;
+        store.migrate().await?;
+        let redis = match &config.redis_url {
+            Some(url) => Some(connect_redis(url).await?),
+            None => None,
+        };
+        let clock = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let services = Arc::new(build_services(&config, &store, clock));
+        let limits = SchemaLimits { max_depth: config.max_depth, max_complexity: config.max_complexity, writes_per_minute: config.writes_per_minute };
+        let schema = build_schema(services.clone(), limits);
+        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+        let state = Arc::new(AppState { config, store, services, schema, redis });
+        Ok(Self { state, listener })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.state.config.listen)
+    }
+
+    /// The shared state (tests reach the store through it).
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving")
+    }
+}
+
+/// Builds every domain service over the store.
+pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>) -> Services {
+    let repo = Arc::new(store.clone());
+    Services {
+        accounts: AccountService::new(repo, clock, config.session_ttl(), config.argon2_memory_kib, config.login_per_minute),
+    }
+}
+
+/// Connects to Redis with a self-reconnecting connection manager (fails fast when unreachable).
+async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManager> {
+    let client = redis::Client::open(url).context("parsing REDIS_URL")?;
+    let config = redis::aio::ConnectionManagerConfig::new().set_connection_timeout(Some(std::time::Duration::from_secs(5)));
+    redis::aio::ConnectionManager::new_with_config(client, config).await.context("connecting to Redis")
+}

@@ -1,0 +1,387 @@
+//! Accounts: sign-up, log-in, sessions and profiles.
+//!
+//! Passwords are hashed with argon2id on a blocking thread. Session tokens are 256 random
+//! bits, given to the client once and stored only as their SHA-256.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use async_trait::async_trait;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::catalogue::Category;
+use super::clock::Clock;
+use super::error::{DomainError, DomainResult};
+use super::ratelimit::RateLimiter;
+use super::values::{self, Email, Password};
+use super::viewer::Viewer;
+use super::Id;
+
+/// What an account is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A brand that books advertising spaces.
+    Advertiser,
+    /// A creator who offers advertising spaces.
+    Influencer,
+    /// Marketplace staff; created only by the CLI.
+    Admin,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Advertiser => "ADVERTISER",
+            Self::Influencer => "INFLUENCER",
+            Self::Admin => "ADMIN",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn from_db(s: &str) -> Option<Self> {
+        match s {
+            "ADVERTISER" => Some(Self::Advertiser),
+            "INFLUENCER" => Some(Self::Influencer),
+            "ADMIN" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// An account with its profile.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Primary key.
+    pub id: Id,
+    /// Normalised email (private: the owner and admins only).
+    pub email: String,
+    /// Role.
+    pub role: Role,
+    /// Public name.
+    pub display_name: String,
+    /// Influencer biography.
+    pub bio: Option<String>,
+    /// Avatar image URL.
+    pub avatar_url: Option<String>,
+    /// ISO country code.
+    pub country: Option<String>,
+    /// ISO 639-1 languages.
+    pub languages: Vec<String>,
+    /// Influencer niches.
+    pub categories: Vec<Category>,
+    /// Advertiser brand.
+    pub brand_name: Option<String>,
+    /// Advertiser website.
+    pub website: Option<String>,
+    /// Advertiser industry.
+    pub industry: Option<String>,
+    /// Sum of the stars received.
+    pub rating_sum: i64,
+    /// Number of ratings received.
+    pub rating_count: i64,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new account, validated.
+#[derive(Debug)]
+pub struct NewUser {
+    /// Normalised email.
+    pub email: Email,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Role.
+    pub role: Role,
+    /// Public name.
+    pub display_name: String,
+}
+
+/// Raw sign-up input.
+#[derive(Debug)]
+pub struct SignUp {
+    /// Email address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// Public name.
+    pub display_name: String,
+    /// `ADVERTISER` or `INFLUENCER`.
+    pub role: Role,
+}
+
+/// Raw profile changes; `None` leaves a field as it is, an empty string clears it.
+#[derive(Debug, Default)]
+pub struct ProfileInput {
+    /// Public name.
+    pub display_name: Option<String>,
+    /// Biography.
+    pub bio: Option<String>,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// Country code.
+    pub country: Option<String>,
+    /// Language codes.
+    pub languages: Option<Vec<String>>,
+    /// Niches (influencers).
+    pub categories: Option<Vec<Category>>,
+    /// Brand (advertisers).
+    pub brand_name: Option<String>,
+    /// Website (advertisers).
+    pub website: Option<String>,
+    /// Industry (advertisers).
+    pub industry: Option<String>,
+}
+
+/// Validated profile changes: `Some(None)` clears a field.
+#[derive(Debug, Default)]
+pub struct ProfilePatch {
+    /// Public name.
+    pub display_name: Option<String>,
+    /// Biography.
+    pub bio: Option<Option<String>>,
+    /// Avatar URL.
+    pub avatar_url: Option<Option<String>>,
+    /// Country code.
+    pub country: Option<Option<String>>,
+    /// Language codes.
+    pub languages: Option<Vec<String>>,
+    /// Niches.
+    pub categories: Option<Vec<Category>>,
+    /// Brand.
+    pub brand_name: Option<Option<String>>,
+    /// Website.
+    pub website: Option<Option<String>>,
+    /// Industry.
+    pub industry: Option<Option<String>>,
+}
+
+/// A session handed to the client.
+#[derive(Debug, Clone)]
+pub struct SessionToken {
+    /// The bearer token (shown once).
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Its owner.
+    pub user: User,
+}
+
+/// Persistence of accounts and sessions.
+#[async_trait]
+pub trait AccountsRepo: Send + Sync {
+    /// Inserts a user; `CONFLICT` when the email is taken.
+    async fn create_user(&self, user: NewUser, now: DateTime<Utc>) -> DomainResult<User>;
+    /// A user and their password hash, by normalised email.
+    async fn user_with_hash_by_email(&self, email: &str) -> DomainResult<Option<(User, String)>>;
+    /// Users by id, in no particular order.
+    async fn users_by_ids(&self, ids: &[Id]) -> DomainResult<Vec<User>>;
+    /// Applies a profile patch and returns the updated user.
+    async fn update_profile(&self, id: Id, patch: ProfilePatch, now: DateTime<Utc>) -> DomainResult<User>;
+    /// Stores a session by the hash of its token.
+    async fn create_session(&self, user_id: Id, token_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> DomainResult<Id>;
+    /// The live (unexpired, unrevoked) session of a token hash, with its user.
+    async fn live_session(&self, token_hash: &str, now: DateTime<Utc>) -> DomainResult<Option<(Id, User)>>;
+    /// Revokes a session.
+    async fn revoke_session(&self, session_id: Id, now: DateTime<Utc>) -> DomainResult<()>;
+    /// Whether a session is still live.
+    async fn session_is_live(&self, session_id: Id, now: DateTime<Utc>) -> DomainResult<bool>;
+}
+
+/// Sign-up, log-in, sessions and profiles.
+pub struct AccountService {
+    repo: Arc<dyn AccountsRepo>,
+    clock: Arc<dyn Clock>,
+    session_ttl: Duration,
+    argon2_memory_kib: u32,
+    login_limiter: RateLimiter,
+}
+
+impl AccountService {
+    /// Builds the service; `login_per_minute` bounds attempts per email and per address.
+    pub fn new(repo: Arc<dyn AccountsRepo>, clock: Arc<dyn Clock>, session_ttl: Duration, argon2_memory_kib: u32, login_per_minute: u32) -> Self {
+        let login_limiter = RateLimiter::new(login_per_minute, Duration::from_secs(60));
+        Self { repo, clock, session_ttl, argon2_memory_kib, login_limiter }
+    }
+
+    /// Creates an advertiser or influencer account and signs it in.
+    #[tracing::instrument(skip_all, fields(role = ?input.role))]
+    pub async fn sign_up(&self, input: SignUp) -> DomainResult<SessionToken> {
+        if input.role == Role::Admin {
+            return Err(DomainError::bad_input("role", "admins are created with the CLI"));
+        }
+        let user = self.register(input).await?;
+        self.open_session(user).await
+    }
+
+    /// Creates an account of any role (the CLI's `create-admin` uses it).
+    pub async fn register(&self, input: SignUp) -> DomainResult<User> {
+        let email = Email::parse("email", &input.email)?;
+        let password = Password::parse("password", &input.password)?;
+        let display_name = values::text("displayName", &input.display_name, 1, 80)?;
+        let password_hash = self.hash_password(password).await?;
+        let new = NewUser { email, password_hash, role: input.role, display_name };
+        self.repo.create_user(new, self.clock.now()).await
+    }
+
+    /// Checks an email and password and opens a session. Rate-limited per email and per address.
+    #[tracing::instrument(skip_all)]
+    pub async fn log_in(&self, email: &str, password: &str, client: Option<IpAddr>) -> DomainResult<SessionToken> {
+        let normalised = email.trim().to_lowercase();
+        self.login_limiter.hit(&format!("email:{normalised}"))?;
+        if let Some(ip) = client {
+            self.login_limiter.hit(&format!("ip:{ip}"))?;
+        }
+        let found = self.repo.user_with_hash_by_email(&normalised).await?;
+        // Verify against a fixed hash when the email is unknown, so timing does not tell.
+        let (user, hash) = match found {
+            Some((user, hash)) => (Some(user), hash),
+            None => (None, DUMMY_HASH.to_owned()),
+        };
+        let ok = verify_password(password.to_owned(), hash).await?;
+        match user {
+            Some(user) if ok => self.open_session(user).await,
+            _ => Err(DomainError::InvalidCredentials),
+        }
+    }
+
+    /// Revokes the viewer's session.
+    pub async fn log_out(&self, viewer: &Viewer) -> DomainResult<()> {
+        match viewer {
+            Viewer::User { session_id, .. } => self.repo.revoke_session(*session_id, self.clock.now()).await,
+            Viewer::Anonymous => Err(DomainError::Unauthenticated),
+        }
+    }
+
+    /// The viewer of a bearer token; `Anonymous` for a missing token, `UNAUTHENTICATED` for a bad one.
+    pub async fn authenticate(&self, token: Option<&str>) -> DomainResult<Viewer> {
+        let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(Viewer::Anonymous);
+        };
+        match self.repo.live_session(&hash_token(token), self.clock.now()).await? {
+            Some((session_id, user)) => Ok(Viewer::User { id: user.id, role: user.role, session_id }),
+            None => Err(DomainError::Unauthenticated),
+        }
+    }
+
+    /// Whether the viewer's session is still live (subscriptions end when it is not).
+    pub async fn still_signed_in(&self, viewer: &Viewer) -> DomainResult<bool> {
+        match viewer {
+            Viewer::User { session_id, .. } => self.repo.session_is_live(*session_id, self.clock.now()).await,
+            Viewer::Anonymous => Ok(true),
+        }
+    }
+
+    /// The signed-in user.
+    pub async fn me(&self, viewer: &Viewer) -> DomainResult<User> {
+        let (id, _) = viewer.require()?;
+        self.user(id).await?.ok_or(DomainError::Unauthenticated)
+    }
+
+    /// A user by id.
+    pub async fn user(&self, id: Id) -> DomainResult<Option<User>> {
+        Ok(self.repo.users_by_ids(&[id]).await?.into_iter().next())
+    }
+
+    /// Users by id (for loaders).
+    pub async fn users(&self, ids: &[Id]) -> DomainResult<Vec<User>> {
+        self.repo.users_by_ids(ids).await
+    }
+
+    /// Updates the viewer's own profile.
+    #[tracing::instrument(skip_all)]
+    pub async fn update_profile(&self, viewer: &Viewer, input: ProfileInput) -> DomainResult<User> {
+        let (id, role) = viewer.require()?;
+        let patch = parse_profile(role, input)?;
+        self.repo.update_profile(id, patch, self.clock.now()).await
+    }
+
+    async fn open_session(&self, user: User) -> DomainResult<SessionToken> {
+        let token = new_token();
+        let now = self.clock.now();
+        let ttl = chrono::Duration::from_std(self.session_ttl).map_err(DomainError::internal)?;
+        let expires_at = now + ttl;
+        self.repo.create_session(user.id, &hash_token(&token), now, expires_at).await?;
+        Ok(SessionToken { token, expires_at, user })
+    }
+
+    async fn hash_password(&self, password: Password) -> DomainResult<String> {
+        let memory = self.argon2_memory_kib;
+        tokio::task::spawn_blocking(move || {
+            let params = Params::new(memory, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
+            let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+            let mut salt = [0u8; 16];
+            rand::rng().fill_bytes(&mut salt);
+            let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+            let hash = argon.hash_password(password.expose().as_bytes(), &salt).map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+            Ok::<_, anyhow::Error>(hash.to_string())
+        })
+        .await
+        .map_err(DomainError::internal)?
+        .map_err(DomainError::Internal)
+    }
+}
+
+/// A valid argon2id hash of a random password, verified when the email is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5a7QmS1Lm0Kx1u2aQ8iLxq1m8c4l0d2yZQ3wq9Xk3vE";
+
+async fn verify_password(password: String, hash: String) -> DomainResult<bool> {
+    tokio::task::spawn_blocking(move || {
+        // The parameters are read from the PHC string itself.
+        PasswordHash::new(&hash).map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
+    })
+    .await
+    .map_err(DomainError::internal)
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("adb_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The SHA-256 of a token, as stored.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn parse_profile(role: Role, input: ProfileInput) -> DomainResult<ProfilePatch> {
+    let clearable = |field: &str, v: Option<String>, max: usize| -> DomainResult<Option<Option<String>>> {
+        v.map(|s| values::optional_text(field, Some(&s), max)).transpose()
+    };
+    let influencer_only = input.bio.is_some() || input.categories.is_some();
+    if influencer_only && role == Role::Advertiser {
+        return Err(DomainError::bad_input(if input.bio.is_some() { "bio" } else { "categories" }, "only influencers have this profile field"));
+    }
+    let advertiser_only = input.brand_name.is_some() || input.website.is_some() || input.industry.is_some();
+    if advertiser_only && role == Role::Influencer {
+        return Err(DomainError::bad_input("brandName", "only advertisers have brand fields"));
+    }
+    let categories = match input.categories {
+        Some(c) if c.len() > Category::MAX_PER_ITEM => {
+            return Err(DomainError::bad_input("categories", format!("must have at most {} items", Category::MAX_PER_ITEM)));
+        }
+        Some(mut c) => {
+            c.dedup();
+            Some(c)
+        }
+        None => None,
+    };
+    Ok(ProfilePatch {
+        display_name: input.display_name.map(|d| values::text("displayName", &d, 1, 80)).transpose()?,
+        bio: clearable("bio", input.bio, 2000)?,
+        avatar_url: input.avatar_url.map(|u| values::optional_http_url("avatarUrl", Some(&u))).transpose()?,
+        country: input.country.map(|c| if c.trim().is_empty() { Ok(None) } else { values::country("country", &c).map(Some) }).transpose()?,
+        languages: input.languages.map(|l| values::list("languages", &l, 10, values::language)).transpose()?,
+        categories,
+        brand_name: clearable("brandName", input.brand_name, 120)?,
+        website: input.website.map(|u| values::optional_http_url("website", Some(&u))).transpose()?,
+        industry: clearable("industry", input.industry, 80)?,
+    })
+}

@@ -1,0 +1,25 @@
+//! The marketplace itself: values, services, the order state machine, errors and ports.
+//!
+//! Nothing here knows of HTTP, GraphQL, SQL or Redis: services receive their ports
+//! (repository traits, the clock, the event bus) when they are built, in `app.rs`.
+
+pub mod accounts;
+pub mod catalogue;
+pub mod clock;
+pub mod error;
+pub mod events;
+pub mod ratelimit;
+pub mod values;
+pub mod viewer;
+
+/// A database id. Exposed to clients only inside opaque global ids.
+pub type Id = i64;
+
+pub use error::{DomainError, DomainResult};
+pub use viewer::Viewer;
+
+/// Every domain service, built once in `app.rs` and shared by the GraphQL and HTTP layers.
+pub struct Services {
+    /// Accounts and sessions.
+    pub accounts: accounts::AccountService,
+}

@@ -1,0 +1,78 @@
+//! The GraphQL schema: one `MergedObject` per domain area, thin resolvers that call domain
+//! services, and the conversions between domain values and GraphQL types.
+
+pub mod accounts;
+pub mod error;
+pub mod limits;
+pub mod node;
+pub mod relay;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::domain::{Services, Viewer};
+
+/// Every query of the API.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery);
+
+/// Every mutation of the API.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(accounts::AccountsMutation);
+
+/// Every subscription of the API.
+pub type SubscriptionRoot = EmptySubscription;
+
+/// The executable schema.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Limits applied to every operation.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaLimits {
+    /// Deepest accepted query.
+    pub max_depth: usize,
+    /// Highest accepted complexity.
+    pub max_complexity: usize,
+    /// Mutations allowed per viewer (or client address) per minute.
+    pub writes_per_minute: u32,
+}
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
+}
+
+/// Builds the schema with its services and limits.
+pub fn build_schema(services: Arc<Services>, limits: SchemaLimits) -> AppSchema {
+    builder()
+        .data(services)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(64)
+        .extension(limits::WriteRateLimit::new(limits.writes_per_minute))
+        .finish()
+}
+
+/// The schema in SDL, as `print-schema` writes it to `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+/// The domain services of a request.
+pub fn services<'a>(ctx: &Context<'a>) -> &'a Services {
+    ctx.data_unchecked::<Arc<Services>>()
+}
+
+/// The viewer of a request (anonymous when the request carried no token).
+pub fn viewer(ctx: &Context<'_>) -> Viewer {
+    ctx.data_opt::<Viewer>().copied().unwrap_or_default()
+}
+
+/// The client's network address, when known.
+pub fn client_addr(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
+    ctx.data_opt::<ClientAddr>().map(|c| c.0)
+}
+
+/// The network address of the client, put in the request data by the HTTP layer.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::IpAddr);

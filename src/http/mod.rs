@@ -1,0 +1,77 @@
+//! HTTP routes: the GraphQL endpoint, the websocket, GraphiQL, health, readiness and metrics.
+
+pub mod graphql;
+pub mod health;
+pub mod metrics;
+pub mod ws;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::Html;
+use axum::routing::get;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::config::Config;
+use crate::domain::Services;
+use crate::graphql::AppSchema;
+use crate::store::Store;
+
+/// Everything a request handler needs, built once by `app.rs`.
+pub struct AppState {
+    /// The configuration the server started with.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+    /// The domain services.
+    pub services: Arc<Services>,
+    /// The executable GraphQL schema.
+    pub schema: AppSchema,
+    /// Whether a Redis connection is configured and reachable (for `/readyz`).
+    pub redis: Option<redis::aio::ConnectionManager>,
+}
+
+/// The router of the whole API.
+pub fn router(state: Arc<AppState>) -> Router {
+    let body_limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/", get(graphiql))
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
+        .layer(cors(&state.config))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn(metrics::track_http))
+        .with_state(state)
+}
+
+/// GraphiQL, wired to the HTTP endpoint and the websocket endpoint.
+async fn graphiql() -> Html<String> {
+    Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("Adbridge GraphiQL").finish())
+}
+
+/// CORS: any origin may send anonymous requests (no credentials); the configured origins may
+/// also send credentials.
+fn cors(config: &Config) -> CorsLayer {
+    let base = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .max_age(std::time::Duration::from_secs(600));
+    if config.cors_origins.is_empty() {
+        base.allow_origin(AllowOrigin::any())
+    } else {
+        let origins: Vec<HeaderValue> = config.cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
+        base.allow_origin(origins).allow_credentials(true)
+    }
+}
+
+/// The bearer token of an `Authorization` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}

@@ -1,0 +1,67 @@
+//! The `adbridge` binary: parses the command line, sets up logging, runs the command.
+
+use std::io::Read;
+
+use anyhow::Context;
+use clap::Parser;
+
+use adbridge::app::{App, Overrides};
+use adbridge::config::{Cli, Command, Config, LogFormat};
+use adbridge::domain::accounts::{Role, SignUp};
+use adbridge::domain::clock::SystemClock;
+use adbridge::store::Store;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(cli.config.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Migrate => {
+            let store = Store::connect(&cli.config.database_url, cli.config.db_max_connections).await?;
+            store.migrate().await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::PrintSchema => {
+            print!("{}", adbridge::graphql::sdl());
+            Ok(())
+        }
+        Command::CreateAdmin { email, password_stdin: _, display_name } => create_admin(cli.config, email, display_name).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = App::build(config, Overrides::default()).await?;
+    let addr = app.addr();
+    tracing::info!("GraphiQL:  http://{addr}/");
+    tracing::info!("GraphQL:   http://{addr}/graphql");
+    tracing::info!("Websocket: ws://{addr}/graphql/ws");
+    app.run(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
+    .await
+}
+
+async fn create_admin(config: Config, email: String, display_name: String) -> anyhow::Result<()> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let store = Store::connect(&config.database_url, config.db_max_connections).await?;
+    store.migrate().await?;
+    let services = adbridge::app::build_services(&config, &store, std::sync::Arc::new(SystemClock));
+    let input = SignUp { email, password, display_name, role: Role::Admin };
+    let user = services.accounts.register(input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing::info!(id = user.id, email = %user.email, "administrator created");
+    Ok(())
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

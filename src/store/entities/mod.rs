@@ -1,0 +1,7 @@
+//! sea-orm entities, one module per table. They never leave the store: repositories convert
+//! them to domain types.
+
+pub mod order;
+pub mod order_event;
+pub mod session;
+pub mod user;
