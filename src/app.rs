@@ -42,7 +42,11 @@ impl App {
         };
         let clock = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let services = Arc::new(build_services(&config, &store, clock));
-        let limits = SchemaLimits { max_depth: config.max_depth, max_complexity: config.max_complexity, writes_per_minute: config.writes_per_minute };
+        let limits = SchemaLimits {
+            max_depth: config.max_depth,
+            max_complexity: config.max_complexity,
+            writes_per_minute: config.writes_per_minute,
+        };
         let schema = build_schema(services.clone(), limits);
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         let state = Arc::new(AppState { config, store, services, schema, redis });
@@ -69,9 +73,7 @@ impl App {
 /// Builds every domain service over the store.
 pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>) -> Services {
     let repo = Arc::new(store.clone());
-    Services {
-        accounts: AccountService::new(repo, clock, config.session_ttl(), config.argon2_memory_kib, config.login_per_minute),
-    }
+    Services { accounts: AccountService::new(repo, clock, config.session_ttl(), config.argon2_memory_kib, config.login_per_minute) }
 }
 
 /// Connects to Redis with a self-reconnecting connection manager (fails fast when unreachable).

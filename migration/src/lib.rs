@@ -16,10 +16,6 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(m0001_accounts::Migration),
-            Box::new(m0002_catalogue::Migration),
-            Box::new(m0003_orders::Migration),
-        ]
+        vec![Box::new(m0001_accounts::Migration), Box::new(m0002_catalogue::Migration), Box::new(m0003_orders::Migration)]
     }
 }

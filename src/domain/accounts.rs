@@ -15,13 +15,13 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::Id;
 use super::catalogue::Category;
 use super::clock::Clock;
 use super::error::{DomainError, DomainResult};
 use super::ratelimit::RateLimiter;
 use super::values::{self, Email, Password};
 use super::viewer::Viewer;
-use super::Id;
 
 /// What an account is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -205,7 +205,13 @@ pub struct AccountService {
 
 impl AccountService {
     /// Builds the service; `login_per_minute` bounds attempts per email and per address.
-    pub fn new(repo: Arc<dyn AccountsRepo>, clock: Arc<dyn Clock>, session_ttl: Duration, argon2_memory_kib: u32, login_per_minute: u32) -> Self {
+    pub fn new(
+        repo: Arc<dyn AccountsRepo>,
+        clock: Arc<dyn Clock>,
+        session_ttl: Duration,
+        argon2_memory_kib: u32,
+        login_per_minute: u32,
+    ) -> Self {
         let login_limiter = RateLimiter::new(login_per_minute, Duration::from_secs(60));
         Self { repo, clock, session_ttl, argon2_memory_kib, login_limiter }
     }
@@ -357,7 +363,10 @@ fn parse_profile(role: Role, input: ProfileInput) -> DomainResult<ProfilePatch> 
     };
     let influencer_only = input.bio.is_some() || input.categories.is_some();
     if influencer_only && role == Role::Advertiser {
-        return Err(DomainError::bad_input(if input.bio.is_some() { "bio" } else { "categories" }, "only influencers have this profile field"));
+        return Err(DomainError::bad_input(
+            if input.bio.is_some() { "bio" } else { "categories" },
+            "only influencers have this profile field",
+        ));
     }
     let advertiser_only = input.brand_name.is_some() || input.website.is_some() || input.industry.is_some();
     if advertiser_only && role == Role::Influencer {
@@ -377,7 +386,10 @@ fn parse_profile(role: Role, input: ProfileInput) -> DomainResult<ProfilePatch> 
         display_name: input.display_name.map(|d| values::text("displayName", &d, 1, 80)).transpose()?,
         bio: clearable("bio", input.bio, 2000)?,
         avatar_url: input.avatar_url.map(|u| values::optional_http_url("avatarUrl", Some(&u))).transpose()?,
-        country: input.country.map(|c| if c.trim().is_empty() { Ok(None) } else { values::country("country", &c).map(Some) }).transpose()?,
+        country: input
+            .country
+            .map(|c| if c.trim().is_empty() { Ok(None) } else { values::country("country", &c).map(Some) })
+            .transpose()?,
         languages: input.languages.map(|l| values::list("languages", &l, 10, values::language)).transpose()?,
         categories,
         brand_name: clearable("brandName", input.brand_name, 120)?,

@@ -147,9 +147,30 @@ pub fn list<T: PartialEq>(field: &str, raw: &[String], max: usize, parse: impl F
 
 /// The ISO 4217 currencies the marketplace accepts, with their minor-unit digits.
 pub const CURRENCIES: &[(&str, u32)] = &[
-    ("AUD", 2), ("BRL", 2), ("CAD", 2), ("CHF", 2), ("CNY", 2), ("CZK", 2), ("DKK", 2), ("EUR", 2),
-    ("GBP", 2), ("HKD", 2), ("HUF", 2), ("IDR", 2), ("INR", 2), ("JPY", 0), ("KRW", 0), ("MXN", 2),
-    ("NOK", 2), ("NZD", 2), ("PLN", 2), ("SEK", 2), ("SGD", 2), ("TRY", 2), ("USD", 2), ("ZAR", 2),
+    ("AUD", 2),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CNY", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("INR", 2),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("MXN", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("PLN", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("TRY", 2),
+    ("USD", 2),
+    ("ZAR", 2),
 ];
 
 /// A supported ISO 4217 currency code, upper-cased.

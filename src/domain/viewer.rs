@@ -1,8 +1,8 @@
 //! Who is asking: the authenticated user of a request or websocket, or nobody.
 
+use super::Id;
 use super::accounts::Role;
 use super::error::{DomainError, DomainResult};
-use super::Id;
 
 /// The caller of an operation, as established from its bearer token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -251,4 +251,3 @@ impl AccountsMutation {
         Ok(UpdateProfilePayload { user: UserNode::public(user) })
     }
 }
-

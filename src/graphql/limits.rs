@@ -36,7 +36,13 @@ struct WriteRateLimitExtension {
 
 #[async_trait::async_trait]
 impl Extension for WriteRateLimitExtension {
-    async fn parse_query(&self, ctx: &ExtensionContext<'_>, query: &str, variables: &Variables, next: NextParseQuery<'_>) -> ServerResult<ExecutableDocument> {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
         let writes = doc.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation);
         if writes {

@@ -15,10 +15,12 @@ use crate::domain::{Services, Viewer};
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(accounts::AccountsMutation);
 
 /// Every subscription of the API.

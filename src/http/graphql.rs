@@ -67,7 +67,12 @@ impl MediaType {
 }
 
 /// `POST /graphql`.
-pub async fn post(State(app): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(app): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(media) = MediaType::negotiate(&headers) else {
         return plain(StatusCode::NOT_ACCEPTABLE, "supported response types: application/graphql-response+json, application/json");
     };
@@ -82,7 +87,12 @@ pub async fn post(State(app): State<Arc<AppState>>, ConnectInfo(peer): ConnectIn
 }
 
 /// `GET /graphql`: queries only; mutations get 405 with `Allow: POST`.
-pub async fn get(State(app): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+pub async fn get(
+    State(app): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let Some(media) = MediaType::negotiate(&headers) else {
         return plain(StatusCode::NOT_ACCEPTABLE, "supported response types: application/graphql-response+json, application/json");
     };
@@ -148,7 +158,8 @@ fn response_iter(response: &mut BatchResponse) -> Box<dyn Iterator<Item = &mut a
 
 /// Serialises a response; under `application/graphql-response+json` a request error has no `data`.
 fn response_json(r: async_graphql::Response, media: MediaType) -> Value {
-    let failed_before_execution = (r.data == async_graphql::Value::Null) && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty());
+    let failed_before_execution =
+        (r.data == async_graphql::Value::Null) && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty());
     let mut value = serde_json::to_value(&r).unwrap_or_else(|_| json!({}));
     if let Value::Object(map) = &mut value {
         if failed_before_execution && media == MediaType::GraphQlResponse {
@@ -243,7 +254,9 @@ fn parse_get(raw: &str) -> Result<Request, String> {
     let mut map = Map::new();
     for (key, value) in form_pairs(raw) {
         let value = match key.as_str() {
-            "variables" | "extensions" if !value.is_empty() => serde_json::from_str(&value).map_err(|_| format!("`{key}` must be a JSON map"))?,
+            "variables" | "extensions" if !value.is_empty() => {
+                serde_json::from_str(&value).map_err(|_| format!("`{key}` must be a JSON map"))?
+            }
             "variables" | "extensions" => Value::Null,
             _ => Value::String(value),
         };
@@ -254,10 +267,13 @@ fn parse_get(raw: &str) -> Result<Request, String> {
 
 /// Decodes `application/x-www-form-urlencoded` pairs.
 fn form_pairs(raw: &str) -> Vec<(String, String)> {
-    raw.split('&').filter(|p| !p.is_empty()).map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(k), percent_decode(v))
-    }).collect()
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
 }
 
 fn percent_decode(s: &str) -> String {

@@ -51,7 +51,13 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 /// GraphiQL, wired to the HTTP endpoint and the websocket endpoint.
 async fn graphiql() -> Html<String> {
-    Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("Adbridge GraphiQL").finish())
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("Adbridge GraphiQL")
+            .finish(),
+    )
 }
 
 /// CORS: any origin may send anonymous requests (no credentials); the configured origins may

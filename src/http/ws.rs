@@ -50,7 +50,8 @@ const MAX_MESSAGE: usize = 64 * 1024;
 
 /// Upgrades to a websocket speaking one of the two GraphQL sub-protocols (400 otherwise).
 pub async fn upgrade(ws: WebSocketUpgrade, State(app): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Response {
-    let requested: Vec<String> = ws.requested_protocols().filter_map(|p| p.to_str().ok()).flat_map(|p| p.split(',').map(|s| s.trim().to_owned())).collect();
+    let requested: Vec<String> =
+        ws.requested_protocols().filter_map(|p| p.to_str().ok()).flat_map(|p| p.split(',').map(|s| s.trim().to_owned())).collect();
     let protocol = if requested.iter().any(|p| p == "graphql-transport-ws") {
         Protocol::TransportWs
     } else if requested.iter().any(|p| p == "graphql-ws") {
@@ -96,7 +97,16 @@ async fn serve(socket: WebSocket, protocol: Protocol, app: Arc<AppState>, peer: 
         let _ = sink.close().await;
     });
 
-    let mut conn = Connection { protocol, app: app.clone(), peer, out: out_tx, close: close_tx.clone(), viewer: None, init_seen: false, subs: HashMap::new() };
+    let mut conn = Connection {
+        protocol,
+        app: app.clone(),
+        peer,
+        out: out_tx,
+        close: close_tx.clone(),
+        viewer: None,
+        init_seen: false,
+        subs: HashMap::new(),
+    };
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(String, u64)>();
     let init_deadline = tokio::time::sleep(Duration::from_secs(app.config.ws_init_timeout_secs));
     tokio::pin!(init_deadline);
@@ -194,10 +204,10 @@ impl Connection {
                 Ok(true)
             }
             (Protocol::TransportWs, "complete") | (Protocol::Legacy, "stop") => {
-                if let Some(Value::String(id)) = msg.remove("id") {
-                    if let Some((_, handle)) = self.subs.remove(&id) {
-                        handle.abort();
-                    }
+                if let Some(Value::String(id)) = msg.remove("id")
+                    && let Some((_, handle)) = self.subs.remove(&id)
+                {
+                    handle.abort();
                 }
                 Ok(true)
             }
@@ -247,7 +257,10 @@ impl Connection {
             let data_type = if protocol == Protocol::TransportWs { "next" } else { "data" };
             let mut first = true;
             while let Some(mut response) = stream.next().await {
-                let before_execution = first && (response.data == async_graphql::Value::Null) && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty());
+                let before_execution = first
+                    && (response.data == async_graphql::Value::Null)
+                    && !response.errors.is_empty()
+                    && response.errors.iter().all(|e| e.path.is_empty());
                 first = false;
                 for e in &mut response.errors {
                     ensure_code(e, !before_execution);

@@ -13,7 +13,8 @@ use crate::domain::{DomainError, DomainResult};
 
 /// Converts a row to the domain's user.
 pub fn to_user(m: user::Model) -> DomainResult<User> {
-    let role = Role::from_db(&m.role).ok_or_else(|| DomainError::internal(anyhow::anyhow!("unknown role {:?} of user {}", m.role, m.id)))?;
+    let role =
+        Role::from_db(&m.role).ok_or_else(|| DomainError::internal(anyhow::anyhow!("unknown role {:?} of user {}", m.role, m.id)))?;
     Ok(User {
         id: m.id,
         email: m.email,

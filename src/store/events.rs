@@ -9,8 +9,8 @@
 //! to keep the lock short.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -87,10 +87,8 @@ pub enum EventScope {
 impl Store {
     /// Up to `limit` events with `id > after` in `scope`, oldest first.
     pub async fn events_after(&self, scope: EventScope, after: Id, limit: u64) -> DomainResult<Vec<OrderEvent>> {
-        let mut query = order_event::Entity::find()
-            .filter(order_event::Column::Id.gt(after))
-            .order_by_asc(order_event::Column::Id)
-            .limit(limit);
+        let mut query =
+            order_event::Entity::find().filter(order_event::Column::Id.gt(after)).order_by_asc(order_event::Column::Id).limit(limit);
         let order_ids: Option<Vec<Id>> = match scope {
             EventScope::All => None,
             EventScope::Order(id) => Some(vec![id]),

@@ -15,8 +15,8 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 
 use crate::domain::DomainError;
@@ -34,16 +34,12 @@ impl Store {
     /// Connects to `url`, creating the SQLite file and its directory when missing.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
-        options
-            .max_connections(max_connections.max(2))
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
+        options.max_connections(max_connections.max(2)).min_connections(1).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
         if url.starts_with("sqlite:") {
-            if let Some(dir) = sqlite_path(url).and_then(|p| Path::new(&p).parent().map(Path::to_path_buf)) {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-                }
+            if let Some(dir) = sqlite_path(url).and_then(|p| Path::new(&p).parent().map(Path::to_path_buf))
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             }
             options.map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
                 o.journal_mode(SqliteJournalMode::Wal)

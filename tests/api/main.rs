@@ -1,0 +1,13 @@
+//! The integration suite: every test boots the real app on port 0 against a fresh, migrated
+//! database (SQLite, or Postgres when `TEST_DATABASE_URL` is set) and talks HTTP and websocket
+//! to it. `TEST_REDIS_URL` switches the event bus to Redis.
+
+mod accounts;
+mod clients;
+#[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
+mod helpers;
+mod http_spec;
+mod schema;
+mod ws;
+#[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
+mod wsclient;
