@@ -86,3 +86,19 @@ pub struct OrderEvent {
     /// The order's influencer (for per-user routing).
     pub influencer_id: Id,
 }
+
+/// Told of every order event once its transaction has committed: the doorbell of the realtime
+/// feed. Implementations must not block; the feed re-reads the database on any gap, so a lost
+/// ring costs latency, never an event.
+pub trait EventSink: Send + Sync {
+    /// `events` were committed, in this order.
+    fn committed(&self, events: &[OrderEvent]);
+}
+
+/// The sink used where nothing listens (the CLI, domain unit tests).
+#[derive(Debug, Default)]
+pub struct NoListeners;
+
+impl EventSink for NoListeners {
+    fn committed(&self, _events: &[OrderEvent]) {}
+}

@@ -1,0 +1,33 @@
+//! `ad_spaces`: an advertising placement an influencer sells on one of their channels.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "ad_spaces")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub influencer_id: i64,
+    pub channel_id: i64,
+    pub title: String,
+    pub description: String,
+    pub format: String,
+    /// JSON list of strings.
+    pub deliverables: String,
+    pub price_minor: i64,
+    pub currency: String,
+    pub turnaround_days: i32,
+    pub revisions_included: i32,
+    /// JSON list of category names.
+    pub categories: String,
+    /// JSON list of URLs.
+    pub sample_links: String,
+    pub archived_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
