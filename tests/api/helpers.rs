@@ -154,6 +154,59 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// An active ad space of `influencer` (on a new Instagram channel) at `price_minor` in
+    /// `currency`, with two revision rounds; returns its global id.
+    ///
+    /// Arranged straight in the database so that order tests do not depend on the catalogue's
+    /// mutations; the catalogue's own tests exercise `addChannel` and `createAdSpace`.
+    pub async fn ad_space_of(&self, influencer: &TestUser, price_minor: i64, currency: &str) -> String {
+        use adbridge::graphql::relay::{from_global, to_global};
+        use adbridge::store::entities::{ad_space, channel};
+        use sea_orm::{ActiveModelTrait, Set};
+        let influencer_id = from_global("id", "User", &async_graphql::ID(influencer.id.clone())).unwrap();
+        let now = chrono::Utc::now();
+        let db = self.state.store.db();
+        let ch = channel::ActiveModel {
+            influencer_id: Set(influencer_id),
+            platform: Set("INSTAGRAM".into()),
+            handle: Set("@creator".into()),
+            url: Set("https://instagram.com/creator".into()),
+            followers: Set(120_000),
+            engagement_bp: Set(350),
+            removed_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        let space = ad_space::ActiveModel {
+            influencer_id: Set(influencer_id),
+            channel_id: Set(ch.id),
+            title: Set("Sponsored reel".into()),
+            description: Set("A 30-second reel about your product".into()),
+            format: Set("REEL".into()),
+            deliverables: Set(r#"["1 reel","2 stories"]"#.into()),
+            price_minor: Set(price_minor),
+            currency: Set(currency.into()),
+            turnaround_days: Set(7),
+            revisions_included: Set(2),
+            categories: Set(r#"["FOOD"]"#.into()),
+            sample_links: Set("[]".into()),
+            archived_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        to_global("AdSpace", space.id).0
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
