@@ -3,8 +3,13 @@
 
 pub mod accounts;
 pub mod error;
+pub mod events;
 pub mod limits;
+pub mod money;
 pub mod node;
+pub mod orders;
+pub mod orders_mutations;
+pub mod payments;
 pub mod relay;
 
 use std::sync::Arc;
@@ -16,12 +21,12 @@ use crate::domain::{Services, Viewer};
 /// Every query of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery);
+pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery, orders::OrdersQuery);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(accounts::AccountsMutation);
+pub struct MutationRoot(accounts::AccountsMutation, orders_mutations::OrdersMutation, payments::PaymentsMutation);
 
 /// Every subscription of the API.
 pub type SubscriptionRoot = EmptySubscription;
