@@ -4,8 +4,11 @@
 //! (repository traits, the clock, the event bus) when they are built, in `app.rs`.
 
 pub mod accounts;
+pub mod ads;
 pub mod catalogue;
+pub mod catalogue_service;
 pub mod clock;
+pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod ratelimit;
@@ -22,4 +25,6 @@ pub use viewer::Viewer;
 pub struct Services {
     /// Accounts and sessions.
     pub accounts: accounts::AccountService,
+    /// Channels, ad spaces and discovery.
+    pub catalogue: catalogue_service::CatalogueService,
 }

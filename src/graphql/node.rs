@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::accounts::UserNode;
+use super::catalogue::{AdSpaceNode, ChannelNode};
 use super::relay::from_global_any;
 use super::services;
 
@@ -12,6 +13,10 @@ use super::services;
 pub enum Node {
     /// An account's public profile.
     User(UserNode),
+    /// An influencer's channel.
+    Channel(ChannelNode),
+    /// An advertising space.
+    AdSpace(AdSpaceNode),
 }
 
 /// `node(id:)`.
@@ -25,6 +30,8 @@ impl NodeQuery {
         let (type_name, raw) = from_global_any("id", &id)?;
         let node = match type_name.as_str() {
             "User" => services(ctx).accounts.user(raw).await?.map(|u| Node::User(UserNode::public(u))),
+            "Channel" => services(ctx).catalogue.channel(raw).await?.map(|c| Node::Channel(ChannelNode(c))),
+            "AdSpace" => services(ctx).catalogue.ad_space(raw).await?.map(|s| Node::AdSpace(AdSpaceNode(s))),
             _ => None,
         };
         Ok(node)
