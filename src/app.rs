@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::domain::Services;
 use crate::domain::accounts::AccountService;
+use crate::domain::catalogue_service::CatalogueService;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::graphql::{SchemaLimits, build_schema};
 use crate::http::{AppState, router};
@@ -93,7 +94,11 @@ pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>) -> 
             webhook_secret: config.webhook_secret.clone(),
         },
     );
-    Services { accounts: AccountService::new(repo, clock, config.session_ttl(), config.argon2_memory_kib, config.login_per_minute), orders }
+    Services {
+        accounts: AccountService::new(repo.clone(), clock.clone(), config.session_ttl(), config.argon2_memory_kib, config.login_per_minute),
+        catalogue: CatalogueService::new(repo, clock),
+        orders,
+    }
 }
 
 /// Connects to Redis with a self-reconnecting connection manager (fails fast when unreachable).

@@ -9,6 +9,7 @@ mod m0001_accounts;
 mod m0002_catalogue;
 mod m0003_orders;
 mod m0004_order_status_actor;
+mod m0004_search;
 pub mod sql;
 
 /// Every migration of the project, in order.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_catalogue::Migration),
             Box::new(m0003_orders::Migration),
             Box::new(m0004_order_status_actor::Migration),
+            Box::new(m0004_search::Migration),
         ]
     }
 }

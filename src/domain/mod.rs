@@ -4,8 +4,11 @@
 //! (repository traits, the clock, the event bus) when they are built, in `app.rs`.
 
 pub mod accounts;
+pub mod ads;
 pub mod catalogue;
+pub mod catalogue_service;
 pub mod clock;
+pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod orders;
@@ -25,4 +28,6 @@ pub struct Services {
     pub accounts: accounts::AccountService,
     /// Orders, payments, deadlines.
     pub orders: orders::OrderService,
+    /// Channels, ad spaces and discovery.
+    pub catalogue: catalogue_service::CatalogueService,
 }

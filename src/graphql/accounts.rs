@@ -120,6 +120,15 @@ impl UserNode {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The influencer's live channels (empty for other roles).
+    async fn channels(&self, ctx: &Context<'_>) -> Result<Vec<super::catalogue::ChannelNode>> {
+        super::catalogue::channels_of(ctx, self.0.id).await
+    }
+    /// The influencer's live ad spaces, newest first (empty for other roles); page through
+    /// them with `adSpaces(filter: { influencerId })`.
+    async fn ad_spaces(&self, ctx: &Context<'_>) -> Result<Vec<super::catalogue::AdSpaceNode>> {
+        super::catalogue::ad_spaces_of(ctx, self.0.id).await
+    }
 }
 
 /// Input of `signUp`.

@@ -2,10 +2,14 @@
 //! services, and the conversions between domain values and GraphQL types.
 
 pub mod accounts;
+pub mod catalogue;
+pub mod catalogue_ops;
+pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod limits;
 pub mod money;
+pub mod loaders;
 pub mod node;
 pub mod orders;
 pub mod orders_mutations;
@@ -21,12 +25,12 @@ use crate::domain::{Services, Viewer};
 /// Every query of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery, orders::OrdersQuery);
+pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery, catalogue_ops::CatalogueQuery, discovery::DiscoveryQuery, orders::OrdersQuery);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(accounts::AccountsMutation, orders_mutations::OrdersMutation, payments::PaymentsMutation);
+pub struct MutationRoot(accounts::AccountsMutation, catalogue_ops::CatalogueMutation, orders_mutations::OrdersMutation, payments::PaymentsMutation);
 
 /// Every subscription of the API.
 pub type SubscriptionRoot = EmptySubscription;
@@ -52,6 +56,7 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
 /// Builds the schema with its services and limits.
 pub fn build_schema(services: Arc<Services>, limits: SchemaLimits) -> AppSchema {
     builder()
+        .data(loaders::Loaders::new(services.clone()))
         .data(services)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 use super::accounts::UserNode;
 use super::orders::OrderNode;
 use super::payments::PaymentNode;
+use super::catalogue::{AdSpaceNode, ChannelNode};
 use super::relay::from_global_any;
 use super::{services, viewer};
 use crate::domain::{DomainError, DomainResult};
@@ -19,6 +20,10 @@ pub enum Node {
     Order(OrderNode),
     /// A payment (its order's parties and admins only).
     Payment(PaymentNode),
+    /// An influencer's channel.
+    Channel(ChannelNode),
+    /// An advertising space.
+    AdSpace(AdSpaceNode),
 }
 
 /// `node(id:)`.
@@ -34,6 +39,8 @@ impl NodeQuery {
             "User" => services(ctx).accounts.user(raw).await?.map(|u| Node::User(UserNode::public(u))),
             "Order" => visible(services(ctx).orders.order(&viewer(ctx), raw).await)?.map(Node::Order),
             "Payment" => visible(services(ctx).orders.payment(&viewer(ctx), raw).await)?.map(Node::Payment),
+            "Channel" => services(ctx).catalogue.channel(raw).await?.map(|c| Node::Channel(ChannelNode(c))),
+            "AdSpace" => services(ctx).catalogue.ad_space(raw).await?.map(|s| Node::AdSpace(AdSpaceNode(s))),
             _ => None,
         };
         Ok(node)

@@ -5,12 +5,16 @@
 //! queue on the lock instead of failing on upgrade. Postgres is used as it comes.
 
 pub mod accounts;
+pub mod catalogue;
 pub mod entities;
 pub mod events;
 pub mod orders;
 mod payments;
+pub mod search;
+pub mod stats;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -30,6 +34,7 @@ const MIGRATION_LOCK: i64 = 0x0adb_0001;
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    stats: Arc<stats::StatementStats>,
 }
 
 impl Store {
@@ -51,8 +56,11 @@ impl Store {
                     .create_if_missing(true)
             });
         }
-        let db = Database::connect(options).await.context("connecting to the database")?;
-        Ok(Self { db })
+        let mut db = Database::connect(options).await.context("connecting to the database")?;
+        let stats = Arc::new(stats::StatementStats::default());
+        let recorder = stats.clone();
+        db.set_metric_callback(move |info| recorder.record(&info.statement.sql));
+        Ok(Self { db, stats })
     }
 
     /// Applies pending migrations; on Postgres under an advisory lock, so that instances
@@ -74,6 +82,11 @@ impl Store {
     /// The pooled connection.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The statement counter of this store.
+    pub fn stats(&self) -> &stats::StatementStats {
+        &self.stats
     }
 
     /// Which database this is.

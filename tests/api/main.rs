@@ -3,6 +3,7 @@
 //! to it. `TEST_REDIS_URL` switches the event bus to Redis.
 
 mod accounts;
+mod catalogue;
 mod clients;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
 mod helpers;
