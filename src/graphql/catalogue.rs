@@ -1,10 +1,11 @@
-//! Catalogue types: `Channel`, `AdSpace`, `Money` and the platform and format enums.
+//! Catalogue types: `Channel`, `AdSpace` and the platform and format enums.
 
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::accounts::{Category, UserNode};
 use super::loaders::Loaders;
+use super::money::Money;
 use super::relay::to_global;
 use crate::domain::DomainError;
 use crate::domain::ads::{AdSpace, Channel};
@@ -45,15 +46,6 @@ pub enum AdFormat {
     NewsletterSlot,
     PodcastRead,
     Other,
-}
-
-/// An amount of money: integer minor units (cents) and an ISO 4217 currency, never a float.
-#[derive(SimpleObject, Clone)]
-pub struct Money {
-    /// Amount in minor units. Ad space prices are 1 to 1,000,000,000 (within a 32-bit `Int`).
-    pub amount_minor: i64,
-    /// ISO 4217 currency code, e.g. `EUR`.
-    pub currency: String,
 }
 
 /// A channel of an influencer.

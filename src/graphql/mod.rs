@@ -8,8 +8,8 @@ pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod limits;
-pub mod money;
 pub mod loaders;
+pub mod money;
 pub mod node;
 pub mod orders;
 pub mod orders_mutations;
@@ -25,12 +25,23 @@ use crate::domain::{Services, Viewer};
 /// Every query of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery, catalogue_ops::CatalogueQuery, discovery::DiscoveryQuery, orders::OrdersQuery);
+pub struct QueryRoot(
+    accounts::AccountsQuery,
+    node::NodeQuery,
+    catalogue_ops::CatalogueQuery,
+    discovery::DiscoveryQuery,
+    orders::OrdersQuery,
+);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(accounts::AccountsMutation, catalogue_ops::CatalogueMutation, orders_mutations::OrdersMutation, payments::PaymentsMutation);
+pub struct MutationRoot(
+    accounts::AccountsMutation,
+    catalogue_ops::CatalogueMutation,
+    orders_mutations::OrdersMutation,
+    payments::PaymentsMutation,
+);
 
 /// Every subscription of the API.
 pub type SubscriptionRoot = EmptySubscription;

@@ -3,9 +3,9 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::accounts::UserNode;
+use super::catalogue::{AdSpaceNode, ChannelNode};
 use super::orders::OrderNode;
 use super::payments::PaymentNode;
-use super::catalogue::{AdSpaceNode, ChannelNode};
 use super::relay::from_global_any;
 use super::{services, viewer};
 use crate::domain::{DomainError, DomainResult};
