@@ -255,8 +255,11 @@ impl OrderService {
     }
 }
 
+/// A completion's note and proofs.
+type Delivery = (Option<String>, Vec<(ProofKind, String)>);
+
 /// The note and proofs of a completion: a note and 1 to [`MAX_PROOFS`] http(s) proofs.
-fn parse_delivery(input: &ActInput) -> DomainResult<(Option<String>, Vec<(ProofKind, String)>)> {
+fn parse_delivery(input: &ActInput) -> DomainResult<Delivery> {
     let note = text("note", input.note.as_deref().unwrap_or_default(), 1, MAX_REASON)?;
     if input.proofs.is_empty() {
         return Err(DomainError::bad_input("proofs", "at least one proof of delivery is required"));
