@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::accounts::UserNode;
+use super::events::OrderEventNode;
 use super::orders::OrderNode;
 use super::payments::PaymentNode;
 use super::relay::from_global_any;
@@ -19,6 +20,8 @@ pub enum Node {
     Order(OrderNode),
     /// A payment (its order's parties and admins only).
     Payment(PaymentNode),
+    /// An entry of an order's history (its order's parties and admins only).
+    OrderEvent(OrderEventNode),
 }
 
 /// `node(id:)`.
@@ -34,6 +37,7 @@ impl NodeQuery {
             "User" => services(ctx).accounts.user(raw).await?.map(|u| Node::User(UserNode::public(u))),
             "Order" => visible(services(ctx).orders.order(&viewer(ctx), raw).await)?.map(Node::Order),
             "Payment" => visible(services(ctx).orders.payment(&viewer(ctx), raw).await)?.map(Node::Payment),
+            "OrderEvent" => visible(services(ctx).orders.order_event(&viewer(ctx), raw).await)?.map(Node::OrderEvent),
             _ => None,
         };
         Ok(node)

@@ -82,6 +82,10 @@ async fn only_the_parties_and_admins_can_read_an_order() {
     let node =
         app.gql(Some(&influencer.token), "query($id: ID!) { node(id: $id) { id ... on Order { status } } }", json!({ "id": order })).await;
     assert_eq!(node.str("/data/node/status"), "PENDING");
+    let event = read(&app, &advertiser, &order).await.str("/data/order/events/0/id");
+    let q = "query($id: ID!) { node(id: $id) { id ... on OrderEvent { kind } } }";
+    assert_eq!(app.gql(Some(&influencer.token), q, json!({ "id": event })).await.str("/data/node/kind"), "ORDER_PLACED");
+    assert_eq!(app.gql(Some(&stranger.token), q, json!({ "id": event })).await.at("/data/node"), &json!(null));
     let mine = app.gql(Some(&stranger.token), "{ myOrders { edges { node { id } } } }", json!({})).await;
     assert_eq!(mine.at("/data/myOrders/edges"), &json!([]));
     let all = app.gql(Some(&admin.token), "{ myOrders { edges { node { id } } } }", json!({})).await;
