@@ -131,6 +131,12 @@ fn globalise(data: &Value) -> Value {
     Value::Object(out)
 }
 
+impl From<OrderEvent> for OrderEventNode {
+    fn from(e: OrderEvent) -> Self {
+        Self(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

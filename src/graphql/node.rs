@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::accounts::UserNode;
 use super::catalogue::{AdSpaceNode, ChannelNode};
+use super::events::OrderEventNode;
 use super::orders::OrderNode;
 use super::payments::PaymentNode;
 use super::relay::from_global_any;
@@ -24,6 +25,8 @@ pub enum Node {
     Channel(ChannelNode),
     /// An advertising space.
     AdSpace(AdSpaceNode),
+    /// An entry of an order's history (its order's parties and admins only).
+    OrderEvent(OrderEventNode),
 }
 
 /// `node(id:)`.
@@ -41,6 +44,7 @@ impl NodeQuery {
             "Payment" => visible(services(ctx).orders.payment(&viewer(ctx), raw).await)?.map(Node::Payment),
             "Channel" => services(ctx).catalogue.channel(raw).await?.map(|c| Node::Channel(ChannelNode(c))),
             "AdSpace" => services(ctx).catalogue.ad_space(raw).await?.map(|s| Node::AdSpace(AdSpaceNode(s))),
+            "OrderEvent" => visible(services(ctx).orders.order_event(&viewer(ctx), raw).await)?.map(Node::OrderEvent),
             _ => None,
         };
         Ok(node)

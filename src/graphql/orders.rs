@@ -186,11 +186,7 @@ impl OrderNode {
     }
     /// The deadlines running now.
     async fn deadlines(&self) -> Vec<Deadline> {
-        self.0
-            .deadlines()
-            .into_iter()
-            .map(|d| Deadline { kind: d.kind.into(), due_at: d.due_at, then: d.then.into(), description: d.description.to_owned() })
-            .collect()
+        self.0.deadlines().into_iter().map(Into::into).collect()
     }
     /// The full history, oldest first: who did what when, from → to, why.
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<OrderEventNode>> {

@@ -232,6 +232,12 @@ impl OrdersRepo for Store {
         rows.into_iter().map(|r| to_event(r, o.advertiser_id, o.influencer_id)).collect()
     }
 
+    async fn order_event(&self, id: Id) -> DomainResult<Option<OrderEvent>> {
+        let Some(row) = order_event::Entity::find_by_id(id).one(self.db()).await.map_err(internal)? else { return Ok(None) };
+        let Some(o) = self.order_row(row.order_id).await? else { return Ok(None) };
+        to_event(row, o.advertiser_id, o.influencer_id).map(Some)
+    }
+
     async fn event_count(&self, order_id: Id) -> DomainResult<u64> {
         order_event::Entity::find().filter(order_event::Column::OrderId.eq(order_id)).count(self.db()).await.map_err(internal)
     }

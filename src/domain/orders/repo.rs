@@ -122,6 +122,8 @@ pub trait OrdersRepo: Send + Sync {
     async fn orders(&self, query: OrderQuery) -> DomainResult<Vec<Order>>;
     /// The full history of an order, in order.
     async fn order_events(&self, order_id: Id) -> DomainResult<Vec<OrderEvent>>;
+    /// One event by id.
+    async fn order_event(&self, id: Id) -> DomainResult<Option<OrderEvent>>;
     /// How many events an order has.
     async fn event_count(&self, order_id: Id) -> DomainResult<u64>;
     /// The proofs of delivery of an order.

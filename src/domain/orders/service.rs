@@ -148,6 +148,13 @@ impl OrderService {
         self.repo.order_events(order.id).await
     }
 
+    /// One event, if the viewer may see its order; `NOT_FOUND` otherwise.
+    pub async fn order_event(&self, viewer: &Viewer, id: Id) -> DomainResult<OrderEvent> {
+        let event = self.repo.order_event(id).await?.ok_or(DomainError::NotFound("order event"))?;
+        self.visible(viewer, event.order_id).await.map_err(|_| DomainError::NotFound("order event"))?;
+        Ok(event)
+    }
+
     /// How many events an order has (tests assert that refused input wrote nothing).
     pub async fn event_count(&self, order_id: Id) -> DomainResult<u64> {
         self.repo.event_count(order_id).await
@@ -255,7 +262,7 @@ impl OrderService {
     }
 }
 
-/// A completion's note and its proofs (kind, URL).
+/// A completion's note and proofs.
 type Delivery = (Option<String>, Vec<(ProofKind, String)>);
 
 /// The note and proofs of a completion: a note and 1 to [`MAX_PROOFS`] http(s) proofs.

@@ -52,14 +52,10 @@ async fn strangers_get_not_found_the_wrong_side_forbidden_and_the_right_side_the
             let expected = if owner(name).contains(&role) { "INVALID_TRANSITION" } else { "FORBIDDEN" };
             assert_eq!(res.error_code(), Some(expected), "{role} {name}: {}", res.body);
         }
-        app.gql(
-            None,
-            &format!("mutation($i: {input_type}!) {{ {name}(input: $i) {{ order {{ id }} }} }}"),
-            json!({ "i": { "orderId": order } }),
-        )
-        .await
-        .error_code()
-        .map(|c| assert!(c == "UNAUTHENTICATED" || c == "BAD_USER_INPUT", "{name} anonymous: {c}"));
+        let mut anonymous = input.clone();
+        anonymous["orderId"] = json!(order);
+        let q = format!("mutation($i: {input_type}!) {{ {name}(input: $i) {{ order {{ id }} }} }}");
+        app.gql(None, &q, json!({ "i": anonymous })).await.assert_code("UNAUTHENTICATED");
     }
     pay(&app, &influencer, &order, "k").await.assert_code("FORBIDDEN");
     pay(&app, &admin, &order, "k").await.assert_code("FORBIDDEN");
@@ -86,6 +82,10 @@ async fn only_the_parties_and_admins_can_read_an_order() {
     let node =
         app.gql(Some(&influencer.token), "query($id: ID!) { node(id: $id) { id ... on Order { status } } }", json!({ "id": order })).await;
     assert_eq!(node.str("/data/node/status"), "PENDING");
+    let event = read(&app, &advertiser, &order).await.str("/data/order/events/0/id");
+    let q = "query($id: ID!) { node(id: $id) { id ... on OrderEvent { kind } } }";
+    assert_eq!(app.gql(Some(&influencer.token), q, json!({ "id": event })).await.str("/data/node/kind"), "ORDER_PLACED");
+    assert_eq!(app.gql(Some(&stranger.token), q, json!({ "id": event })).await.at("/data/node"), &json!(null));
     let mine = app.gql(Some(&stranger.token), "{ myOrders { edges { node { id } } } }", json!({})).await;
     assert_eq!(mine.at("/data/myOrders/edges"), &json!([]));
     let all = app.gql(Some(&admin.token), "{ myOrders { edges { node { id } } } }", json!({})).await;
