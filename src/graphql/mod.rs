@@ -45,9 +45,10 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
 }
 
 /// Builds the schema with its services and limits.
-pub fn build_schema(services: Arc<Services>, limits: SchemaLimits) -> AppSchema {
+pub fn build_schema(services: Arc<Services>, hub: Arc<crate::events::Hub>, limits: SchemaLimits) -> AppSchema {
     builder()
         .data(services)
+        .data(hub)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)

@@ -7,6 +7,7 @@ mod clients;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
 mod helpers;
 mod http_spec;
+mod realtime;
 mod schema;
 mod ws;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
