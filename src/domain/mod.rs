@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod error;
 pub mod events;
+pub mod orders;
 pub mod ratelimit;
 pub mod values;
 pub mod viewer;
@@ -22,4 +23,6 @@ pub use viewer::Viewer;
 pub struct Services {
     /// Accounts and sessions.
     pub accounts: accounts::AccountService,
+    /// Orders, payments, deadlines.
+    pub orders: orders::OrderService,
 }

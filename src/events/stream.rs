@@ -29,7 +29,11 @@ impl Hub {
     ///
     /// Subscribes to the live topic before reading the database, so nothing committed in
     /// between is missed; ids already sent are skipped, so nothing is sent twice.
-    pub fn feed(self: &Arc<Self>, topic: Topic, after: Option<Id>) -> impl Stream<Item = DomainResult<Arc<Delivered>>> + Send + 'static {
+    pub fn feed(
+        self: &Arc<Self>,
+        topic: Topic,
+        after: Option<Id>,
+    ) -> impl Stream<Item = DomainResult<Arc<Delivered>>> + Send + 'static + use<> {
         let rx = self.subscribe(topic);
         let feed = Feed {
             hub: self.clone(),

@@ -3,28 +3,34 @@
 
 pub mod accounts;
 pub mod error;
+pub mod events;
 pub mod limits;
+pub mod money;
 pub mod node;
+pub mod orders;
+pub mod orders_mutations;
+pub mod payments;
 pub mod relay;
+pub mod subscriptions;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
 
 use crate::domain::{Services, Viewer};
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery);
+pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery, orders::OrdersQuery);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(accounts::AccountsMutation);
+pub struct MutationRoot(accounts::AccountsMutation, orders_mutations::OrdersMutation, payments::PaymentsMutation);
 
 /// Every subscription of the API.
-pub type SubscriptionRoot = EmptySubscription;
+pub type SubscriptionRoot = subscriptions::OrderSubscription;
 
 /// The executable schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

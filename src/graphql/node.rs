@@ -3,8 +3,11 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::accounts::UserNode;
+use super::orders::OrderNode;
+use super::payments::PaymentNode;
 use super::relay::from_global_any;
-use super::services;
+use super::{services, viewer};
+use crate::domain::{DomainError, DomainResult};
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -12,6 +15,10 @@ use super::services;
 pub enum Node {
     /// An account's public profile.
     User(UserNode),
+    /// An order (its parties and admins only).
+    Order(OrderNode),
+    /// A payment (its order's parties and admins only).
+    Payment(PaymentNode),
 }
 
 /// `node(id:)`.
@@ -25,8 +32,19 @@ impl NodeQuery {
         let (type_name, raw) = from_global_any("id", &id)?;
         let node = match type_name.as_str() {
             "User" => services(ctx).accounts.user(raw).await?.map(|u| Node::User(UserNode::public(u))),
+            "Order" => visible(services(ctx).orders.order(&viewer(ctx), raw).await)?.map(Node::Order),
+            "Payment" => visible(services(ctx).orders.payment(&viewer(ctx), raw).await)?.map(Node::Payment),
             _ => None,
         };
         Ok(node)
+    }
+}
+
+/// `null` for what the viewer may not see (or that does not exist); other errors pass.
+fn visible<T, N: From<T>>(found: DomainResult<T>) -> DomainResult<Option<N>> {
+    match found {
+        Ok(v) => Ok(Some(v.into())),
+        Err(DomainError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }

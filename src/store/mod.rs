@@ -7,6 +7,8 @@
 pub mod accounts;
 pub mod entities;
 pub mod events;
+pub mod orders;
+mod payments;
 
 use std::path::Path;
 use std::time::Duration;

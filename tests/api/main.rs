@@ -7,7 +7,9 @@ mod clients;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
 mod helpers;
 mod http_spec;
+mod orders;
 mod realtime;
+mod realtime_ws;
 mod schema;
 mod ws;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]

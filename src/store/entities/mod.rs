@@ -3,7 +3,10 @@
 
 pub mod ad_space;
 pub mod channel;
+pub mod delivery_proof;
 pub mod order;
 pub mod order_event;
+pub mod payment;
 pub mod session;
 pub mod user;
+pub mod webhook_delivery;
