@@ -125,3 +125,18 @@ async fn logging_out_ends_the_sessions_streams() {
     app.gql(Some(&advertiser.token), "mutation { logOut { revoked } }", json!({})).await.assert_ok();
     assert_eq!(ws.next_event_within(std::time::Duration::from_secs(5)).await, WsEvent::Closed(4403));
 }
+
+#[tokio::test]
+async fn the_graphql_ws_client_receives_a_live_order_event() {
+    let app = TestApp::spawn().await;
+    let (advertiser, influencer, order) = pending_order(&app).await;
+    tokio::task::spawn_blocking(crate::clients::node_dir).await.unwrap();
+    let node = {
+        let args = vec![app.ws_url(), advertiser.token.clone(), order.clone()];
+        tokio::spawn(async move { crate::clients::run_node("ws-live.mjs", &args).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    accept(&app, &influencer, &order).await.assert_ok();
+    let out = node.await.unwrap();
+    assert!(out.contains(r#"event {"kind":"STATUS_CHANGED","toStatus":"PAYMENT_REQUIRED"}"#), "{out}");
+}
