@@ -140,3 +140,25 @@ async fn the_graphql_ws_client_receives_a_live_order_event() {
     let out = node.await.unwrap();
     assert!(out.contains(r#"event {"kind":"STATUS_CHANGED","toStatus":"PAYMENT_REQUIRED"}"#), "{out}");
 }
+
+#[tokio::test]
+async fn a_subscriber_on_instance_a_sees_every_change_made_on_instance_b_in_order() {
+    let a = TestApp::spawn().await;
+    let b = a.another_instance().await;
+    let (advertiser, influencer, order) = pending_order(&a).await;
+    let mut ws = WsClient::connect_and_init(&a.ws_url(), Some(&advertiser.token)).await;
+    ws.subscribe("1", ORDER_EVENTS, json!({ "o": order })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    accept(&b, &influencer, &order).await.assert_ok();
+    let input = json!({ "i": { "orderId": order, "idempotencyKey": "k1" } });
+    let paid = b.gql(Some(&advertiser.token), "mutation($i: PayOrderInput!) { payOrder(input: $i) { order { status } } }", input).await;
+    paid.assert_ok();
+    let events =
+        b.gql(Some(&advertiser.token), "query($o: ID!) { node(id: $o) { ... on Order { events { id } } } }", json!({ "o": order })).await;
+    let ids: Vec<Value> = events.at("/data/node/events").as_array().unwrap().iter().skip(1).map(|e| e["id"].clone()).collect();
+    assert!(ids.len() >= 2, "{}", events.body);
+    for id in ids {
+        assert_eq!(next_event(&mut ws, "1", "orderEvents").await["id"], id);
+    }
+    assert!(ws.is_quiet_for(std::time::Duration::from_millis(700)).await, "nothing is sent twice");
+}
