@@ -1,7 +1,7 @@
 //! Builds the application from its configuration, binds, serves and shuts down.
 //!
 //! This is the one place that chooses implementations: the store behind the repository
-//! ports, the clock, and (with the realtime issue) the event bus.
+//! ports, the clock, and the event bus (in-process, or Redis with `REDIS_URL`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +14,8 @@ use crate::domain::Services;
 use crate::domain::accounts::AccountService;
 use crate::domain::catalogue_service::CatalogueService;
 use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::events::EventSink;
+use crate::events::Realtime;
 use crate::graphql::{SchemaLimits, build_schema};
 use crate::http::{AppState, router};
 use crate::store::Store;
@@ -42,15 +44,16 @@ impl App {
             None => None,
         };
         let clock = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let services = Arc::new(build_services(&config, &store, clock));
+        let realtime = Realtime::start(&config, &store, redis.clone()).await?;
+        let services = Arc::new(build_services(&config, &store, clock, realtime.sink()));
         let limits = SchemaLimits {
             max_depth: config.max_depth,
             max_complexity: config.max_complexity,
             writes_per_minute: config.writes_per_minute,
         };
-        let schema = build_schema(services.clone(), limits);
+        let schema = build_schema(services.clone(), realtime.hub.clone(), limits);
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
-        let state = Arc::new(AppState { config, store, services, schema, redis });
+        let state = Arc::new(AppState { config, store, services, schema, redis, realtime });
         Ok(Self { state, listener })
     }
 
@@ -81,12 +84,13 @@ impl App {
 }
 
 /// Builds every domain service over the store.
-pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>) -> Services {
+/// `events` is told of every committed order event (the realtime bus).
+pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>, events: Arc<dyn EventSink>) -> Services {
     let repo = Arc::new(store.clone());
     let orders = crate::domain::orders::OrderService::new(
         repo.clone(),
         clock.clone(),
-        Arc::new(crate::domain::events::NoListeners),
+        events,
         Arc::new(crate::domain::orders::SandboxProvider { instant: config.sandbox_payments == crate::config::SandboxMode::Instant }),
         crate::domain::orders::OrderSettings {
             answer_window: std::time::Duration::from_secs(config.answer_window_hours * 3600),

@@ -14,6 +14,8 @@
 //!   machine, the one error type, and the ports (repository traits, clock) it needs.
 //! - [`store`]: sea-orm entities and the repositories implementing the domain's ports, on
 //!   SQLite (embedded default) or Postgres.
+//! - [`events`]: the realtime feed: the event bus (in-process or Redis) and the hub that
+//!   fans committed order events out to subscriptions, gap-free from the database.
 //! - [`app`]: the one place that picks implementations and wires everything together.
 //! - [`config`]: flags and environment variables, read once.
 //!
@@ -23,6 +25,7 @@
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod store;

@@ -61,7 +61,12 @@ async fn create_admin(config: Config, email: String, display_name: String) -> an
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
     let store = Store::connect(&config.database_url, config.db_max_connections).await?;
     store.migrate().await?;
-    let services = adbridge::app::build_services(&config, &store, std::sync::Arc::new(SystemClock));
+    let services = adbridge::app::build_services(
+        &config,
+        &store,
+        std::sync::Arc::new(SystemClock),
+        std::sync::Arc::new(adbridge::domain::events::NoListeners),
+    );
     let input = SignUp { email, password, display_name, role: Role::Admin };
     let user = services.accounts.register(input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     tracing::info!(id = user.id, email = %user.email, "administrator created");

@@ -15,10 +15,11 @@ pub mod orders;
 pub mod orders_mutations;
 pub mod payments;
 pub mod relay;
+pub mod subscriptions;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
 
 use crate::domain::{Services, Viewer};
 
@@ -44,7 +45,7 @@ pub struct MutationRoot(
 );
 
 /// Every subscription of the API.
-pub type SubscriptionRoot = EmptySubscription;
+pub type SubscriptionRoot = subscriptions::OrderSubscription;
 
 /// The executable schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -65,10 +66,11 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
 }
 
 /// Builds the schema with its services and limits.
-pub fn build_schema(services: Arc<Services>, limits: SchemaLimits) -> AppSchema {
+pub fn build_schema(services: Arc<Services>, hub: Arc<crate::events::Hub>, limits: SchemaLimits) -> AppSchema {
     builder()
         .data(loaders::Loaders::new(services.clone()))
         .data(services)
+        .data(hub)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)

@@ -32,6 +32,8 @@ pub struct AppState {
     pub schema: AppSchema,
     /// Whether a Redis connection is configured and reachable (for `/readyz`).
     pub redis: Option<redis::aio::ConnectionManager>,
+    /// The realtime feed: the event bus and this instance's hub.
+    pub realtime: crate::events::Realtime,
 }
 
 /// The router of the whole API.

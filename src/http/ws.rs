@@ -10,7 +10,9 @@
 //! - each socket has one bounded outgoing queue: a client that stops reading fills it and is
 //!   closed with 1013 ("try again later"), so it never stalls others or grows memory; it resumes
 //!   from its last cursor;
-//! - each subscription runs in its own task, so one busy stream cannot starve the others.
+//! - each subscription runs in its own task, so one busy stream cannot starve the others;
+//! - at each keep-alive, a socket running streams checks its session: after a log-out (or
+//!   expiry) it is closed with 4403 and its streams end.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -118,6 +120,9 @@ async fn serve(socket: WebSocket, protocol: Protocol, app: Arc<AppState>, peer: 
         tokio::select! {
             () = &mut init_deadline, if !conn.init_seen => break Some(Close(4408, "Connection initialisation timeout")),
             _ = ping.tick(), if conn.viewer.is_some() => {
+                if !conn.subs.is_empty() && !conn.still_signed_in().await {
+                    break Some(Close(4403, "Session ended"));
+                }
                 let msg = if protocol == Protocol::TransportWs { json!({ "type": "ping" }) } else { json!({ "type": "ka" }) };
                 if let Err(close) = conn.send(msg) { break Some(close) }
             }
@@ -213,6 +218,20 @@ impl Connection {
             }
             (Protocol::Legacy, "connection_terminate") => Ok(false),
             _ => Err(invalid),
+        }
+    }
+
+    /// Whether the socket's session is still live (a logged-out or expired session ends the
+    /// socket's streams, checked at each keep-alive while streams run). A database error keeps
+    /// the socket open.
+    async fn still_signed_in(&self) -> bool {
+        let Some(viewer) = &self.viewer else { return true };
+        match self.app.services.accounts.still_signed_in(viewer).await {
+            Ok(live) => live,
+            Err(e) => {
+                tracing::warn!(error = %e, "checking a websocket session");
+                true
+            }
         }
     }
 

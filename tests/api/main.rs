@@ -9,6 +9,8 @@ mod clients;
 mod helpers;
 mod http_spec;
 mod orders;
+mod realtime;
+mod realtime_ws;
 mod schema;
 mod ws;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]

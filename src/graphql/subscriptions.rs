@@ -1,0 +1,83 @@
+//! Subscriptions: live order events, authorised like the queries and resumable from a cursor.
+//!
+//! Each one checks access first (participants and admins; anybody else gets an error and no
+//! stream), then streams from the instance's hub (`events::Hub::feed`): live topic first, then
+//! the events after the cursor from the database, then live ones — no gap, no duplicate.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Result, Subscription};
+use futures::{Stream, StreamExt};
+
+use super::events::{OrderEventNode, decode_event_cursor};
+use super::relay::from_global;
+use super::{services, viewer};
+use crate::domain::events::EventKind;
+use crate::domain::{DomainError, Id};
+use crate::events::{Hub, Topic};
+
+/// The subscriptions of the order feed.
+#[derive(Default)]
+pub struct OrderSubscription;
+
+#[Subscription]
+impl OrderSubscription {
+    /// Every event of one order, in order. With `after` (an event's `cursor`), first the events
+    /// committed after it, then live ones.
+    async fn order_events(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        after: Option<String>,
+    ) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
+        let order = visible_order(ctx, &order_id).await?;
+        let after = after.map(|c| decode_event_cursor("after", &c)).transpose()?;
+        Ok(feed(ctx, Topic::Order(order), after, |_| true))
+    }
+
+    /// The status changes of one order, live.
+    async fn order_status_changed(&self, ctx: &Context<'_>, order_id: ID) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
+        let order = visible_order(ctx, &order_id).await?;
+        Ok(feed(ctx, Topic::Order(order), None, |k| k == EventKind::StatusChanged))
+    }
+
+    /// The messages posted in one order's conversation, live.
+    async fn message_added(&self, ctx: &Context<'_>, order_id: ID) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
+        let order = visible_order(ctx, &order_id).await?;
+        Ok(feed(ctx, Topic::Order(order), None, |k| k == EventKind::MessagePosted))
+    }
+
+    /// Every event of every order of the viewer (new orders included), resumable with `after`.
+    async fn my_order_events(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+    ) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
+        let (user, _) = viewer(ctx).require()?;
+        let after = after.map(|c| decode_event_cursor("after", &c)).transpose()?;
+        Ok(feed(ctx, Topic::User(user), after, |_| true))
+    }
+}
+
+/// The order's id once the viewer may see it (`NOT_FOUND`/`FORBIDDEN` otherwise).
+async fn visible_order(ctx: &Context<'_>, order_id: &ID) -> Result<Id, DomainError> {
+    let id = from_global("orderId", "Order", order_id)?;
+    services(ctx).orders.order(&viewer(ctx), id).await?;
+    Ok(id)
+}
+
+fn feed(
+    ctx: &Context<'_>,
+    topic: Topic,
+    after: Option<Id>,
+    keep: fn(EventKind) -> bool,
+) -> impl Stream<Item = Result<OrderEventNode>> + Send + 'static + use<> {
+    let hub = ctx.data_unchecked::<Arc<Hub>>().clone();
+    hub.feed(topic, after).filter_map(move |next| async move {
+        match next {
+            Ok(d) if keep(d.event.kind) => Some(Ok(OrderEventNode(d.event.clone()))),
+            Ok(_) => None,
+            Err(e) => Some(Err(e.into())),
+        }
+    })
+}
