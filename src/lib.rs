@@ -25,4 +25,5 @@ pub mod config;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod seed;
 pub mod store;
