@@ -29,6 +29,21 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
+    /// Fill the database with a deterministic demo catalogue (password: see README).
+    Seed {
+        /// Influencer accounts.
+        #[arg(long, default_value_t = 200)]
+        influencers: usize,
+        /// Ad spaces.
+        #[arg(long, default_value_t = 1000)]
+        spaces: usize,
+        /// Advertiser accounts.
+        #[arg(long, default_value_t = 20)]
+        advertisers: usize,
+        /// Random seed: the same seed gives the same catalogue.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Create an administrator; the password is read from standard input.
     CreateAdmin {
         /// The administrator's email address.

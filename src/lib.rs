@@ -28,4 +28,5 @@ pub mod domain;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod seed;
 pub mod store;

@@ -38,6 +38,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", adbridge::graphql::sdl());
             Ok(())
         }
+        Command::Seed { influencers, spaces, advertisers, seed } => {
+            let store = Store::connect(&cli.config.database_url, cli.config.db_max_connections).await?;
+            store.migrate().await?;
+            adbridge::seed::seed(&store, adbridge::seed::SeedOptions { influencers, spaces, advertisers, seed }).await
+        }
         Command::CreateAdmin { email, password_stdin: _, display_name } => create_admin(cli.config, email, display_name).await,
     }
 }

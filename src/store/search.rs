@@ -70,8 +70,10 @@ impl Sql {
 
 /// A backend's full-text engine, as the discovery query uses it.
 pub trait FullText: Send + Sync {
-    /// Joins the full-text index to `ad_spaces a` (pushed right after the other joins).
-    fn join(&self, sql: &mut Sql);
+    /// Pushes the `FROM` of a full-text query: `ad_spaces a`, joined to the index so that the
+    /// index drives the query (the planner must not scan every space in sort order and match
+    /// each one).
+    fn from_matching(&self, sql: &mut Sql);
     /// Pushes the condition that `a` matches every term.
     fn matches(&self, sql: &mut Sql, terms: &[String]);
     /// Pushes the relevance of `a` for the terms: a real number, higher is better.
@@ -84,8 +86,9 @@ pub trait FullText: Send + Sync {
 pub struct Fts5;
 
 impl FullText for Fts5 {
-    fn join(&self, sql: &mut Sql) {
-        sql.push(" JOIN ad_space_fts ON ad_space_fts.rowid = a.id");
+    fn from_matching(&self, sql: &mut Sql) {
+        // In SQLite, CROSS JOIN fixes the join order: the FTS5 table is the outer loop.
+        sql.push(" FROM ad_space_fts CROSS JOIN ad_spaces a ON a.id = ad_space_fts.rowid");
     }
 
     fn matches(&self, sql: &mut Sql, terms: &[String]) {
@@ -108,7 +111,9 @@ impl FullText for Fts5 {
 pub struct TsVector;
 
 impl FullText for TsVector {
-    fn join(&self, _sql: &mut Sql) {}
+    fn from_matching(&self, sql: &mut Sql) {
+        sql.push(" FROM ad_spaces a");
+    }
 
     fn matches(&self, sql: &mut Sql, terms: &[String]) {
         sql.push("a.search @@ plainto_tsquery('english', ").bind(terms.join(" ")).push(")");
@@ -236,10 +241,13 @@ pub async fn search(
     if !has_key {
         sql.push("0");
     }
-    sql.push(" AS sort_key FROM ad_spaces a JOIN channels c ON c.id = a.channel_id JOIN users u ON u.id = a.influencer_id");
-    if !f.terms.is_empty() {
-        fts.join(&mut sql);
+    sql.push(" AS sort_key");
+    if f.terms.is_empty() {
+        sql.push(" FROM ad_spaces a");
+    } else {
+        fts.from_matching(&mut sql);
     }
+    sql.push(" JOIN channels c ON c.id = a.channel_id JOIN users u ON u.id = a.influencer_id");
     push_filters(&mut sql, fts, f);
     sql.push(") t");
     if after.is_some_and(|c| has_key && c.key == KeyValue::None) {

@@ -5,6 +5,7 @@
 mod accounts;
 mod catalogue;
 mod clients;
+mod discovery;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
 mod helpers;
 mod http_spec;
