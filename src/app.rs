@@ -13,6 +13,9 @@ use crate::config::Config;
 use crate::domain::Services;
 use crate::domain::accounts::AccountService;
 use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::conversation::ConversationService;
+use crate::domain::drafts::DraftService;
+use crate::domain::events::{EventSink, NoListeners};
 use crate::graphql::{SchemaLimits, build_schema};
 use crate::http::{AppState, router};
 use crate::store::Store;
@@ -73,7 +76,12 @@ impl App {
 /// Builds every domain service over the store.
 pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>) -> Services {
     let repo = Arc::new(store.clone());
-    Services { accounts: AccountService::new(repo, clock, config.session_ttl(), config.argon2_memory_kib, config.login_per_minute) }
+    let sink: Arc<dyn EventSink> = Arc::new(NoListeners);
+    Services {
+        conversation: ConversationService::new(repo.clone(), clock.clone(), sink.clone()),
+        drafts: DraftService::new(repo.clone(), clock.clone(), sink),
+        accounts: AccountService::new(repo, clock, config.session_ttl(), config.argon2_memory_kib, config.login_per_minute),
+    }
 }
 
 /// Connects to Redis with a self-reconnecting connection manager (fails fast when unreachable).

@@ -6,8 +6,11 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod clock;
+pub mod conversation;
+pub mod drafts;
 pub mod error;
 pub mod events;
+pub mod order_access;
 pub mod ratelimit;
 pub mod values;
 pub mod viewer;
@@ -22,4 +25,8 @@ pub use viewer::Viewer;
 pub struct Services {
     /// Accounts and sessions.
     pub accounts: accounts::AccountService,
+    /// Order conversations: messages, read cursors, unread counts.
+    pub conversation: conversation::ConversationService,
+    /// Drafts, reviews and revision rounds.
+    pub drafts: drafts::DraftService,
 }

@@ -120,6 +120,10 @@ impl UserNode {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// Unread messages over all of the account's orders: for its owner only, `null` for anyone else.
+    async fn unread_messages_count(&self, ctx: &Context<'_>) -> Result<Option<i64>> {
+        super::conversation::user_unread_total(ctx, self.0.id).await
+    }
 }
 
 /// Input of `signUp`.

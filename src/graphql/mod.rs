@@ -2,6 +2,8 @@
 //! services, and the conversions between domain values and GraphQL types.
 
 pub mod accounts;
+pub mod conversation;
+pub mod drafts;
 pub mod error;
 pub mod limits;
 pub mod node;
@@ -21,7 +23,7 @@ pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery);
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(accounts::AccountsMutation);
+pub struct MutationRoot(accounts::AccountsMutation, conversation::ConversationMutation, drafts::DraftsMutation);
 
 /// Every subscription of the API.
 pub type SubscriptionRoot = EmptySubscription;

@@ -3,8 +3,10 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::accounts::UserNode;
+use super::conversation::MessageNode;
+use super::drafts::DraftNode;
 use super::relay::from_global_any;
-use super::services;
+use super::{services, viewer};
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -12,6 +14,10 @@ use super::services;
 pub enum Node {
     /// An account's public profile.
     User(UserNode),
+    /// A message of an order's conversation (its parties and admins only).
+    Message(MessageNode),
+    /// A draft of an order (its parties and admins only).
+    Draft(DraftNode),
 }
 
 /// `node(id:)`.
@@ -25,6 +31,8 @@ impl NodeQuery {
         let (type_name, raw) = from_global_any("id", &id)?;
         let node = match type_name.as_str() {
             "User" => services(ctx).accounts.user(raw).await?.map(|u| Node::User(UserNode::public(u))),
+            "Message" => services(ctx).conversation.message(&viewer(ctx), raw).await?.map(|m| Node::Message(MessageNode::new(m))),
+            "Draft" => services(ctx).drafts.draft(&viewer(ctx), raw).await?.map(|d| Node::Draft(DraftNode(d))),
             _ => None,
         };
         Ok(node)

@@ -5,6 +5,8 @@
 //! queue on the lock instead of failing on upgrade. Postgres is used as it comes.
 
 pub mod accounts;
+pub mod conversation;
+pub mod drafts;
 pub mod entities;
 pub mod events;
 

@@ -3,7 +3,11 @@
 
 pub mod ad_space;
 pub mod channel;
+pub mod draft;
+pub mod draft_review;
+pub mod message;
 pub mod order;
 pub mod order_event;
+pub mod read_cursor;
 pub mod session;
 pub mod user;
