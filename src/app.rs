@@ -69,18 +69,39 @@ impl App {
     /// Serves until `shutdown` resolves, then drains in-flight requests.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let app = router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving")
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let every = std::time::Duration::from_secs(self.state.config.sweep_secs);
+        let sweeper = tokio::spawn(crate::domain::orders::deadlines::run_sweeper(self.state.services.clone(), every, stopped));
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving");
+        sweeper.abort();
+        served
     }
 }
 
 /// Builds every domain service over the store.
 pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>) -> Services {
     let repo = Arc::new(store.clone());
+    let orders = crate::domain::orders::OrderService::new(
+        repo.clone(),
+        clock.clone(),
+        Arc::new(crate::domain::events::NoListeners),
+        Arc::new(crate::domain::orders::SandboxProvider { instant: config.sandbox_payments == crate::config::SandboxMode::Instant }),
+        crate::domain::orders::OrderSettings {
+            answer_window: std::time::Duration::from_secs(config.answer_window_hours * 3600),
+            review_window: std::time::Duration::from_secs(config.review_window_hours * 3600),
+            webhook_secret: config.webhook_secret.clone(),
+        },
+    );
     let sink: Arc<dyn EventSink> = Arc::new(NoListeners);
     Services {
         conversation: ConversationService::new(repo.clone(), clock.clone(), sink.clone()),
         drafts: DraftService::new(repo.clone(), clock.clone(), sink),
         accounts: AccountService::new(repo, clock, config.session_ttl(), config.argon2_memory_kib, config.login_per_minute),
+        orders,
     }
 }
 

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_accounts;
 mod m0002_catalogue;
 mod m0003_orders;
+mod m0004_order_status_actor;
 pub mod sql;
 
 /// Every migration of the project, in order.
@@ -16,6 +17,11 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_accounts::Migration), Box::new(m0002_catalogue::Migration), Box::new(m0003_orders::Migration)]
+        vec![
+            Box::new(m0001_accounts::Migration),
+            Box::new(m0002_catalogue::Migration),
+            Box::new(m0003_orders::Migration),
+            Box::new(m0004_order_status_actor::Migration),
+        ]
     }
 }

@@ -137,7 +137,9 @@ pub fn may_post(order: &OrderAccess, party: Party) -> DomainResult<()> {
     match party {
         Party::Advertiser | Party::Influencer => Ok(()),
         Party::Admin if status::is_on_hold(&order.status) => Ok(()),
-        Party::Admin => Err(DomainError::forbidden(format!("admins may post only on orders that are ON_HOLD; this one is {}", order.status))),
+        Party::Admin => {
+            Err(DomainError::forbidden(format!("admins may post only on orders that are ON_HOLD; this one is {}", order.status)))
+        }
     }
 }
 

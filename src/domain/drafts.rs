@@ -189,7 +189,10 @@ pub fn may_review(order: &OrderAccess, draft: &Draft, decision: ReviewDecision) 
     match draft.status {
         DraftStatus::AwaitingFeedback => {}
         DraftStatus::Superseded => {
-            return Err(DomainError::Conflict(format!("draft v{} was superseded by a newer version: review the latest one", draft.version)));
+            return Err(DomainError::Conflict(format!(
+                "draft v{} was superseded by a newer version: review the latest one",
+                draft.version
+            )));
         }
         DraftStatus::ChangesRequested | DraftStatus::Approved => {
             return Err(DomainError::Conflict(format!("draft v{} was already reviewed", draft.version)));
@@ -343,7 +346,10 @@ mod tests {
         let spent = may_review(&order("PROCESSING", 2), &awaiting, ReviewDecision::RequestChanges).unwrap_err();
         assert!(spent.to_string().contains("no revision round left"), "{spent}");
         assert!(may_review(&order("PROCESSING", 2), &awaiting, ReviewDecision::Approve).is_ok());
-        assert!(matches!(may_review(&order("CANCELLED", 0), &awaiting, ReviewDecision::Approve), Err(DomainError::InvalidTransition { .. })));
+        assert!(matches!(
+            may_review(&order("CANCELLED", 0), &awaiting, ReviewDecision::Approve),
+            Err(DomainError::InvalidTransition { .. })
+        ));
         for closed in [DraftStatus::Superseded, DraftStatus::Approved, DraftStatus::ChangesRequested] {
             assert!(matches!(may_review(&order("PENDING", 0), &draft(closed), ReviewDecision::Approve), Err(DomainError::Conflict(_))));
         }

@@ -11,6 +11,7 @@ pub mod drafts;
 pub mod error;
 pub mod events;
 pub mod order_access;
+pub mod orders;
 pub mod ratelimit;
 pub mod values;
 pub mod viewer;
@@ -29,4 +30,6 @@ pub struct Services {
     pub conversation: conversation::ConversationService,
     /// Drafts, reviews and revision rounds.
     pub drafts: drafts::DraftService,
+    /// Orders, payments, deadlines.
+    pub orders: orders::OrderService,
 }

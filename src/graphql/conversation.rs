@@ -66,7 +66,12 @@ fn cursor_of(id: Id) -> String {
 fn message_id_of(field: &str, cursor: Option<&str>) -> DomainResult<Option<Id>> {
     let Some(cursor) = cursor else { return Ok(None) };
     let value = decode_cursor(field, cursor)?;
-    value.get("m").and_then(serde_json::Value::as_i64).filter(|id| *id > 0).map(Some).ok_or_else(|| DomainError::bad_input(field, "is not a valid cursor"))
+    value
+        .get("m")
+        .and_then(serde_json::Value::as_i64)
+        .filter(|id| *id > 0)
+        .map(Some)
+        .ok_or_else(|| DomainError::bad_input(field, "is not a valid cursor"))
 }
 
 /// `Order.messages`: one keyset page of the conversation. With neither `first` nor `last`, the

@@ -5,8 +5,13 @@ pub mod accounts;
 pub mod conversation;
 pub mod drafts;
 pub mod error;
+pub mod events;
 pub mod limits;
+pub mod money;
 pub mod node;
+pub mod orders;
+pub mod orders_mutations;
+pub mod payments;
 pub mod relay;
 
 use std::sync::Arc;
@@ -18,12 +23,18 @@ use crate::domain::{Services, Viewer};
 /// Every query of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery);
+pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery, orders::OrdersQuery);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(accounts::AccountsMutation, conversation::ConversationMutation, drafts::DraftsMutation);
+pub struct MutationRoot(
+    accounts::AccountsMutation,
+    orders_mutations::OrdersMutation,
+    payments::PaymentsMutation,
+    conversation::ConversationMutation,
+    drafts::DraftsMutation,
+);
 
 /// Every subscription of the API.
 pub type SubscriptionRoot = EmptySubscription;

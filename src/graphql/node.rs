@@ -5,8 +5,11 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 use super::accounts::UserNode;
 use super::conversation::MessageNode;
 use super::drafts::DraftNode;
+use super::orders::OrderNode;
+use super::payments::PaymentNode;
 use super::relay::from_global_any;
 use super::{services, viewer};
+use crate::domain::{DomainError, DomainResult};
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -18,6 +21,10 @@ pub enum Node {
     Message(MessageNode),
     /// A draft of an order (its parties and admins only).
     Draft(DraftNode),
+    /// An order (its parties and admins only).
+    Order(OrderNode),
+    /// A payment (its order's parties and admins only).
+    Payment(PaymentNode),
 }
 
 /// `node(id:)`.
@@ -33,8 +40,19 @@ impl NodeQuery {
             "User" => services(ctx).accounts.user(raw).await?.map(|u| Node::User(UserNode::public(u))),
             "Message" => services(ctx).conversation.message(&viewer(ctx), raw).await?.map(|m| Node::Message(MessageNode::new(m))),
             "Draft" => services(ctx).drafts.draft(&viewer(ctx), raw).await?.map(|d| Node::Draft(DraftNode(d))),
+            "Order" => visible(services(ctx).orders.order(&viewer(ctx), raw).await)?.map(Node::Order),
+            "Payment" => visible(services(ctx).orders.payment(&viewer(ctx), raw).await)?.map(Node::Payment),
             _ => None,
         };
         Ok(node)
+    }
+}
+
+/// `null` for what the viewer may not see (or that does not exist); other errors pass.
+fn visible<T, N: From<T>>(found: DomainResult<T>) -> DomainResult<Option<N>> {
+    match found {
+        Ok(v) => Ok(Some(v.into())),
+        Err(DomainError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }

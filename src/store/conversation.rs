@@ -7,11 +7,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ExprTrait, PaginatorTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Select, Set, Statement,
 };
+use sea_orm::{ExprTrait, PaginatorTrait};
 
 use super::entities::{message, order, read_cursor};
 use super::{Store, events, internal};
@@ -45,7 +45,13 @@ pub async fn lock_order(txn: &DatabaseTransaction, order_id: Id) -> DomainResult
 
 /// Inserts a message inside a caller's transaction (`placeOrder` uses it for message #1).
 /// The caller appends [`message_posted`] with the order's other events.
-pub async fn insert_message(txn: &DatabaseTransaction, order_id: Id, author_id: Id, body: &str, now: DateTime<Utc>) -> DomainResult<Message> {
+pub async fn insert_message(
+    txn: &DatabaseTransaction,
+    order_id: Id,
+    author_id: Id,
+    body: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<Message> {
     let row = message::ActiveModel {
         order_id: Set(order_id),
         author_id: Set(author_id),
@@ -115,7 +121,8 @@ impl ConversationRepo for Store {
             Some(before) => self.any_message(in_order(order_id).filter(message::Column::Id.gte(before))).await?,
             None => false,
         };
-        let (has_previous, has_next) = if w.from_end { (more || before_after, beyond_before) } else { (before_after, more || beyond_before) };
+        let (has_previous, has_next) =
+            if w.from_end { (more || before_after, beyond_before) } else { (before_after, more || beyond_before) };
         Ok(MessagePage { messages: rows.into_iter().map(to_message).collect(), has_previous, has_next })
     }
 
@@ -156,7 +163,11 @@ impl ConversationRepo for Store {
              WHERE (o.advertiser_id = ? OR o.influencer_id = ?) AND m.author_id <> ? \
              AND m.id > COALESCE(c.last_read_message_id, 0)";
         let backend = self.backend();
-        let stmt = Statement::from_sql_and_values(backend, placeholders(sql, backend), [user_id.into(), user_id.into(), user_id.into(), user_id.into()]);
+        let stmt = Statement::from_sql_and_values(
+            backend,
+            placeholders(sql, backend),
+            [user_id.into(), user_id.into(), user_id.into(), user_id.into()],
+        );
         let row = self.db().query_one_raw(stmt).await.map_err(internal)?;
         Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose().map_err(internal)?.unwrap_or(0))
     }

@@ -63,7 +63,10 @@ async fn use_round(txn: &DatabaseTransaction, order_id: Id) -> DomainResult<()> 
     let done = order::Entity::update_many()
         .col_expr(order::Column::RevisionsUsed, Expr::col(order::Column::RevisionsUsed).add(1))
         .filter(order::Column::Id.eq(order_id))
-        .filter(Expr::col(order::Column::RevisionsUsed).lt(Expr::col(order::Column::RevisionsIncluded).add(Expr::col(order::Column::RevisionsExtra))))
+        .filter(
+            Expr::col(order::Column::RevisionsUsed)
+                .lt(Expr::col(order::Column::RevisionsIncluded).add(Expr::col(order::Column::RevisionsExtra))),
+        )
         .exec(txn)
         .await
         .map_err(internal)?;
@@ -114,13 +117,15 @@ impl DraftsRepo for Store {
         .await
         .map_err(internal)?;
         let data = json!({ "draftId": row.id, "version": row.version, "supersededDraftId": superseded });
-        let event = events::append(&txn, new.order_id, NewOrderEvent::new(EventKind::DraftSubmitted, Some(new.author_id), data), new.now).await?;
+        let event =
+            events::append(&txn, new.order_id, NewOrderEvent::new(EventKind::DraftSubmitted, Some(new.author_id), data), new.now).await?;
         txn.commit().await.map_err(internal)?;
         Ok((to_draft(row, Vec::new())?, event))
     }
 
     async fn review_draft(&self, new: NewReview, check: ReviewCheck<'_>) -> DomainResult<(Draft, OrderEvent)> {
-        let order_id = draft::Entity::find_by_id(new.draft_id).one(self.db()).await.map_err(internal)?.ok_or(DomainError::NotFound("draft"))?.order_id;
+        let order_id =
+            draft::Entity::find_by_id(new.draft_id).one(self.db()).await.map_err(internal)?.ok_or(DomainError::NotFound("draft"))?.order_id;
         let txn = self.begin_write().await?;
         let order = lock_order(&txn, order_id).await?;
         let current = one_draft(&txn, new.draft_id).await?.ok_or(DomainError::NotFound("draft"))?;
@@ -158,7 +163,8 @@ impl DraftsRepo for Store {
             "draftId": new.draft_id, "version": current.version, "decision": new.decision.as_str(),
             "revisionsUsed": used, "revisionsAllowed": order.revisions_allowed(),
         });
-        let event = events::append(&txn, order_id, NewOrderEvent::new(EventKind::DraftReviewed, Some(new.reviewer_id), data), new.now).await?;
+        let event =
+            events::append(&txn, order_id, NewOrderEvent::new(EventKind::DraftReviewed, Some(new.reviewer_id), data), new.now).await?;
         let draft = one_draft(&txn, new.draft_id).await?.ok_or(DomainError::NotFound("draft"))?;
         txn.commit().await.map_err(internal)?;
         Ok((draft, event))

@@ -9,6 +9,8 @@ pub mod conversation;
 pub mod drafts;
 pub mod entities;
 pub mod events;
+pub mod orders;
+mod payments;
 
 use std::path::Path;
 use std::time::Duration;

@@ -55,11 +55,7 @@ async fn mark_read(app: &TestApp, user: &TestUser, order: &str, up_to: &str) -> 
 
 async fn unread(app: &TestApp, user: &TestUser, order: &str) -> (i64, i64) {
     let res = app
-        .gql(
-            Some(&user.token),
-            "query($id: ID!) { order(id: $id) { unreadCount } me { unreadMessagesCount } }",
-            json!({ "id": order }),
-        )
+        .gql(Some(&user.token), "query($id: ID!) { order(id: $id) { unreadCount } me { unreadMessagesCount } }", json!({ "id": order }))
         .await;
     res.assert_ok();
     (res.at("/data/order/unreadCount").as_i64().unwrap(), res.at("/data/me/unreadMessagesCount").as_i64().unwrap())
@@ -134,7 +130,13 @@ async fn the_total_unread_count_spans_the_viewers_orders_and_is_private() {
     second.assert_ok();
     send(&app, &advertiser, &order, "and a follow-up").await.assert_ok();
     assert_eq!(unread(&app, &influencer, &order).await, (2, 3));
-    let other = app.gql(Some(&advertiser.token), "query($id: ID!) { node(id: $id) { ... on User { unreadMessagesCount } } }", json!({ "id": influencer.id })).await;
+    let other = app
+        .gql(
+            Some(&advertiser.token),
+            "query($id: ID!) { node(id: $id) { ... on User { unreadMessagesCount } } }",
+            json!({ "id": influencer.id }),
+        )
+        .await;
     other.assert_ok();
     assert_eq!(other.at("/data/node/unreadMessagesCount"), &Value::Null, "only the owner sees their count");
 }
@@ -148,7 +150,10 @@ async fn a_read_cursor_only_moves_forward() {
     let one = page(&app, &influencer, &order, json!({ "first": 1 })).await.str("/data/order/messages/edges/0/node/id");
 
     let res = mark_read(&app, &influencer, &order, &three).await;
-    assert_eq!((res.str("/data/markMessagesRead/lastReadMessageId"), res.at("/data/markMessagesRead/unreadCount")), (three.clone(), &json!(0)));
+    assert_eq!(
+        (res.str("/data/markMessagesRead/lastReadMessageId"), res.at("/data/markMessagesRead/unreadCount")),
+        (three.clone(), &json!(0))
+    );
     for older in [&one, &two] {
         let res = mark_read(&app, &influencer, &order, older).await;
         res.assert_ok();
@@ -184,10 +189,12 @@ async fn pages_walk_back_from_the_latest_and_forward_from_the_start() {
     assert_eq!(bodies(&latest), numbered(16, 25));
     assert_eq!(latest.at("/data/order/messages/pageInfo/hasPreviousPage"), &json!(true));
     assert_eq!(latest.at("/data/order/messages/pageInfo/hasNextPage"), &json!(false));
-    let older = page(&app, &advertiser, &order, json!({ "last": 10, "before": latest.str("/data/order/messages/pageInfo/startCursor") })).await;
+    let older =
+        page(&app, &advertiser, &order, json!({ "last": 10, "before": latest.str("/data/order/messages/pageInfo/startCursor") })).await;
     assert_eq!(bodies(&older), numbered(6, 15));
     assert_eq!(older.at("/data/order/messages/pageInfo/hasNextPage"), &json!(true));
-    let oldest = page(&app, &advertiser, &order, json!({ "last": 10, "before": older.str("/data/order/messages/pageInfo/startCursor") })).await;
+    let oldest =
+        page(&app, &advertiser, &order, json!({ "last": 10, "before": older.str("/data/order/messages/pageInfo/startCursor") })).await;
     assert_eq!(bodies(&oldest), numbered(1, 5));
     assert_eq!(oldest.at("/data/order/messages/pageInfo/hasPreviousPage"), &json!(false));
     // Forwards.
@@ -247,9 +254,13 @@ async fn strangers_see_nothing_and_admins_post_only_on_orders_on_hold() {
     let (stranger, admin) = (app.advertiser().await, app.admin().await);
     let before = event_count(&app, &order).await;
     send(&app, &stranger, &order, "let me in").await.assert_code("NOT_FOUND");
-    app.gql(None, "mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }", json!({ "i": { "orderId": order, "body": "x" } }))
-        .await
-        .assert_code("UNAUTHENTICATED");
+    app.gql(
+        None,
+        "mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }",
+        json!({ "i": { "orderId": order, "body": "x" } }),
+    )
+    .await
+    .assert_code("UNAUTHENTICATED");
     page(&app, &stranger, &order, json!({})).await.assert_code("NOT_FOUND");
     let message = page(&app, &advertiser, &order, json!({})).await.str("/data/order/messages/edges/0/node/id");
     mark_read(&app, &stranger, &order, &message).await.assert_code("NOT_FOUND");

@@ -42,7 +42,13 @@ async fn loop_state(app: &TestApp, user: &TestUser, order: &str) -> (String, i64
         )
         .await;
     res.assert_ok();
-    let drafts = res.at("/data/order/drafts").as_array().unwrap().iter().map(|d| (d["version"].as_i64().unwrap(), d["status"].as_str().unwrap().to_owned())).collect();
+    let drafts = res
+        .at("/data/order/drafts")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["version"].as_i64().unwrap(), d["status"].as_str().unwrap().to_owned()))
+        .collect();
     (
         res.str("/data/order/feedbackState"),
         res.at("/data/order/revisionsUsed").as_i64().unwrap(),
@@ -63,7 +69,10 @@ async fn a_draft_goes_from_v1_through_changes_requested_to_an_approved_v2() {
 
     let v1 = submit(&app, &influencer, &order, "  Idea: unboxing at breakfast  ").await;
     v1.assert_ok();
-    assert_eq!((v1.at("/data/submitDraft/draft/version"), v1.str("/data/submitDraft/draft/body")), (&json!(1), "Idea: unboxing at breakfast".into()));
+    assert_eq!(
+        (v1.at("/data/submitDraft/draft/version"), v1.str("/data/submitDraft/draft/body")),
+        (&json!(1), "Idea: unboxing at breakfast".into())
+    );
     assert_eq!(loop_state(&app, &advertiser, &order).await.0, "FEEDBACK_REQUIRED");
 
     let changes = review(&app, &advertiser, &draft_id(&v1, "submitDraft"), "REQUEST_CHANGES", Some("Show the pack for 3 seconds")).await;

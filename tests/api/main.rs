@@ -4,9 +4,12 @@
 
 mod accounts;
 mod clients;
+mod conversation;
+mod drafts;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
 mod helpers;
 mod http_spec;
+mod orders;
 mod schema;
 mod ws;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]

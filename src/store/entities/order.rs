@@ -34,6 +34,8 @@ pub struct Model {
     pub completed_at: Option<DateTimeUtc>,
     pub verified_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+    pub status_changed_at: Option<DateTimeUtc>,
+    pub status_changed_by: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

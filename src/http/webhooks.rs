@@ -1,0 +1,40 @@
+//! `POST /webhooks/payments`: signed payment events from the provider (format in the README).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::AppState;
+use crate::domain::DomainError;
+use crate::domain::orders::webhook::WebhookOutcome;
+
+/// Checks the signature and applies the event: 200 when applied or already applied, 400 (and
+/// nothing changed) when forged, stale or malformed, 500 on an internal failure (the provider retries).
+pub async fn payments(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let (timestamp, signature) = (header("adbridge-timestamp"), header("adbridge-signature"));
+    match state.services.orders.payment_webhook(&timestamp, &signature, &body).await {
+        Ok(outcome) => {
+            let outcome = match outcome {
+                WebhookOutcome::Applied => "applied",
+                WebhookOutcome::AlreadySettled => "already_settled",
+            };
+            (StatusCode::OK, Json(json!({ "outcome": outcome }))).into_response()
+        }
+        Err(DomainError::BadInput { field, message }) => {
+            (StatusCode::BAD_REQUEST, Json(json!({ "error": message, "field": field }))).into_response()
+        }
+        Err(DomainError::InvalidTransition { from, .. }) => {
+            (StatusCode::CONFLICT, Json(json!({ "error": format!("the order is {from}") }))).into_response()
+        }
+        Err(err) => {
+            tracing::error!(error = ?err, "payment webhook failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "internal error" }))).into_response()
+        }
+    }
+}

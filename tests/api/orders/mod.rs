@@ -1,0 +1,7 @@
+//! Orders: placing, the state machine over HTTP, payments, webhooks, deadlines, authorisation.
+
+mod authz;
+mod flow;
+mod payments;
+mod race;
+mod support;
