@@ -14,6 +14,8 @@ use crate::domain::Services;
 use crate::domain::accounts::AccountService;
 use crate::domain::catalogue_service::CatalogueService;
 use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::conversation::ConversationService;
+use crate::domain::drafts::DraftService;
 use crate::domain::events::EventSink;
 use crate::events::Realtime;
 use crate::graphql::{SchemaLimits, build_schema};
@@ -90,7 +92,7 @@ pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>, eve
     let orders = crate::domain::orders::OrderService::new(
         repo.clone(),
         clock.clone(),
-        events,
+        events.clone(),
         Arc::new(crate::domain::orders::SandboxProvider { instant: config.sandbox_payments == crate::config::SandboxMode::Instant }),
         crate::domain::orders::OrderSettings {
             answer_window: std::time::Duration::from_secs(config.answer_window_hours * 3600),
@@ -100,7 +102,9 @@ pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>, eve
     );
     Services {
         accounts: AccountService::new(repo.clone(), clock.clone(), config.session_ttl(), config.argon2_memory_kib, config.login_per_minute),
-        catalogue: CatalogueService::new(repo, clock),
+        catalogue: CatalogueService::new(repo.clone(), clock.clone()),
+        conversation: ConversationService::new(repo.clone(), clock.clone(), events.clone()),
+        drafts: DraftService::new(repo, clock, events),
         orders,
     }
 }

@@ -8,9 +8,12 @@ pub mod ads;
 pub mod catalogue;
 pub mod catalogue_service;
 pub mod clock;
+pub mod conversation;
 pub mod discovery;
+pub mod drafts;
 pub mod error;
 pub mod events;
+pub mod order_access;
 pub mod orders;
 pub mod ratelimit;
 pub mod values;
@@ -26,6 +29,10 @@ pub use viewer::Viewer;
 pub struct Services {
     /// Accounts and sessions.
     pub accounts: accounts::AccountService,
+    /// Order conversations: messages, read cursors, unread counts.
+    pub conversation: conversation::ConversationService,
+    /// Drafts, reviews and revision rounds.
+    pub drafts: drafts::DraftService,
     /// Orders, payments, deadlines.
     pub orders: orders::OrderService,
     /// Channels, ad spaces and discovery.

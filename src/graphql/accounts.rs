@@ -129,6 +129,10 @@ impl UserNode {
     async fn ad_spaces(&self, ctx: &Context<'_>) -> Result<Vec<super::catalogue::AdSpaceNode>> {
         super::catalogue::ad_spaces_of(ctx, self.0.id).await
     }
+    /// Unread messages over all of the account's orders: for its owner only, `null` for anyone else.
+    async fn unread_messages_count(&self, ctx: &Context<'_>) -> Result<Option<i64>> {
+        super::conversation::user_unread_total(ctx, self.0.id).await
+    }
 }
 
 /// Input of `signUp`.

@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod catalogue_ops;
+pub mod conversation;
 pub mod discovery;
+pub mod drafts;
 pub mod error;
 pub mod events;
 pub mod limits;
@@ -42,6 +44,8 @@ pub struct MutationRoot(
     catalogue_ops::CatalogueMutation,
     orders_mutations::OrdersMutation,
     payments::PaymentsMutation,
+    conversation::ConversationMutation,
+    drafts::DraftsMutation,
 );
 
 /// Every subscription of the API.

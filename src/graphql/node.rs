@@ -4,6 +4,8 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::accounts::UserNode;
 use super::catalogue::{AdSpaceNode, ChannelNode};
+use super::conversation::MessageNode;
+use super::drafts::DraftNode;
 use super::events::OrderEventNode;
 use super::orders::OrderNode;
 use super::payments::PaymentNode;
@@ -17,6 +19,10 @@ use crate::domain::{DomainError, DomainResult};
 pub enum Node {
     /// An account's public profile.
     User(UserNode),
+    /// A message of an order's conversation (its parties and admins only).
+    Message(MessageNode),
+    /// A draft of an order (its parties and admins only).
+    Draft(DraftNode),
     /// An order (its parties and admins only).
     Order(OrderNode),
     /// A payment (its order's parties and admins only).
@@ -40,6 +46,8 @@ impl NodeQuery {
         let (type_name, raw) = from_global_any("id", &id)?;
         let node = match type_name.as_str() {
             "User" => services(ctx).accounts.user(raw).await?.map(|u| Node::User(UserNode::public(u))),
+            "Message" => services(ctx).conversation.message(&viewer(ctx), raw).await?.map(|m| Node::Message(MessageNode::new(m))),
+            "Draft" => services(ctx).drafts.draft(&viewer(ctx), raw).await?.map(|d| Node::Draft(DraftNode(d))),
             "Order" => visible(services(ctx).orders.order(&viewer(ctx), raw).await)?.map(Node::Order),
             "Payment" => visible(services(ctx).orders.payment(&viewer(ctx), raw).await)?.map(Node::Payment),
             "Channel" => services(ctx).catalogue.channel(raw).await?.map(|c| Node::Channel(ChannelNode(c))),

@@ -171,6 +171,33 @@ impl OrderNode {
     async fn revisions_used(&self) -> i32 {
         self.0.revisions_used
     }
+    /// Extra revision rounds the influencer granted with `grantExtraRevisions`.
+    async fn revisions_extra(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(services(ctx).drafts.revisions(&viewer(ctx), self.0.id).await?.revisions_extra)
+    }
+    /// The conversation, newest last: `last`/`before` load history upwards (latest 20 by default).
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<super::conversation::MessageConnection> {
+        super::conversation::order_messages(ctx, self.0.id, first, after, last, before).await
+    }
+    /// Messages of others the viewer has not read yet.
+    async fn unread_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        super::conversation::order_unread_count(ctx, self.0.id).await
+    }
+    /// Drafts with their reviews, by version.
+    async fn drafts(&self, ctx: &Context<'_>) -> Result<Vec<super::drafts::DraftNode>> {
+        super::drafts::order_drafts(ctx, self.0.id).await
+    }
+    /// Where the feedback loop of the drafts stands.
+    async fn feedback_state(&self, ctx: &Context<'_>) -> Result<super::drafts::FeedbackState> {
+        super::drafts::order_feedback_state(ctx, self.0.id).await
+    }
     /// The influencer's delivery note.
     async fn completion_note(&self) -> Option<&str> {
         self.0.completion_note.as_deref()

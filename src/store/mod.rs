@@ -6,6 +6,8 @@
 
 pub mod accounts;
 pub mod catalogue;
+pub mod conversation;
+pub mod drafts;
 pub mod entities;
 pub mod events;
 pub mod orders;

@@ -184,7 +184,15 @@ impl OrdersRepo for Store {
             }
             Err(e) => return Err(internal(e)),
         };
+        // The first message is message #1 of the conversation, in the same transaction.
+        let first = match &row.first_message {
+            Some(body) => Some(super::conversation::insert_message(&txn, row.id, row.advertiser_id, body, now).await?),
+            None => None,
+        };
         let event = append(&txn, row.id, event, now).await?;
+        if let Some(message) = &first {
+            append(&txn, row.id, crate::domain::conversation::message_posted(message), now).await?;
+        }
         txn.commit().await.map_err(internal)?;
         let order = self.order_row(row.id).await?.ok_or(DomainError::NotFound("order"))?;
         Ok((to_order(order)?, Some(event)))

@@ -5,7 +5,9 @@
 mod accounts;
 mod catalogue;
 mod clients;
+mod conversation;
 mod discovery;
+mod drafts;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
 mod helpers;
 mod http_spec;

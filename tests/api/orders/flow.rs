@@ -49,6 +49,7 @@ async fn an_order_walks_from_pending_to_verified_and_its_history_tells_the_story
         history(&story, "/data/order/events"),
         [
             "ORDER_PLACED:PENDING",
+            "MESSAGE_POSTED:-",
             "STATUS_CHANGED:PAYMENT_REQUIRED",
             "PAYMENT_CREATED:-",
             "STATUS_CHANGED:PAYMENT_RECEIVED",
@@ -59,7 +60,7 @@ async fn an_order_walks_from_pending_to_verified_and_its_history_tells_the_story
     );
     let events = story.at("/data/order/events").as_array().unwrap();
     let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
-    assert_eq!(seqs, [1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(seqs, [1, 2, 3, 4, 5, 6, 7, 8]);
     assert_eq!(events[1]["actor"]["id"], json!(influencer.id));
     assert_eq!(events[1]["fromStatus"], json!("PENDING"));
     assert_eq!(events[6]["actor"]["id"], json!(advertiser.id));

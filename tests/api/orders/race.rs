@@ -24,7 +24,7 @@ async fn a_decline_racing_a_cancel_lets_exactly_one_win() {
         assert!(loser.error_message().contains(found), "{}", loser.error_message());
         let status = read(&app, &advertiser, &order).await.str("/data/order/status");
         assert_eq!(status, found);
-        assert_eq!(event_count(&app, &order).await, 2, "one placement and one change");
+        assert_eq!(event_count(&app, &order).await, 3, "one placement, its first message and one change");
     }
 }
 
