@@ -73,7 +73,7 @@ pub trait FullText: Send + Sync {
     /// Pushes the `FROM` of a full-text query: `ad_spaces a`, joined to the index so that the
     /// index drives the query (the planner must not scan every space in sort order and match
     /// each one).
-    fn from_matching(&self, sql: &mut Sql);
+    fn push_from(&self, sql: &mut Sql);
     /// Pushes the condition that `a` matches every term.
     fn matches(&self, sql: &mut Sql, terms: &[String]);
     /// Pushes the relevance of `a` for the terms: a real number, higher is better.
@@ -86,7 +86,7 @@ pub trait FullText: Send + Sync {
 pub struct Fts5;
 
 impl FullText for Fts5 {
-    fn from_matching(&self, sql: &mut Sql) {
+    fn push_from(&self, sql: &mut Sql) {
         // In SQLite, CROSS JOIN fixes the join order: the FTS5 table is the outer loop.
         sql.push(" FROM ad_space_fts CROSS JOIN ad_spaces a ON a.id = ad_space_fts.rowid");
     }
@@ -111,7 +111,7 @@ impl FullText for Fts5 {
 pub struct TsVector;
 
 impl FullText for TsVector {
-    fn from_matching(&self, sql: &mut Sql) {
+    fn push_from(&self, sql: &mut Sql) {
         sql.push(" FROM ad_spaces a");
     }
 
@@ -245,7 +245,7 @@ pub async fn search(
     if f.terms.is_empty() {
         sql.push(" FROM ad_spaces a");
     } else {
-        fts.from_matching(&mut sql);
+        fts.push_from(&mut sql);
     }
     sql.push(" JOIN channels c ON c.id = a.channel_id JOIN users u ON u.id = a.influencer_id");
     push_filters(&mut sql, fts, f);
