@@ -104,6 +104,21 @@ impl ConversationRepo for Store {
         }
         if let Some(before) = w.before {
             query = query.filter(message::Column::Id.lt(before));
+        } else if w.from_end {
+            // Bound the latest page by the order's newest message (one probe of the composite
+            // index): otherwise Postgres may scan the primary key backwards through the newer
+            // messages of every other order to reach a conversation that went quiet long ago.
+            let newest: Option<Option<Id>> = in_order(order_id)
+                .select_only()
+                .column_as(message::Column::Id.max(), "max")
+                .into_tuple()
+                .one(self.db())
+                .await
+                .map_err(internal)?;
+            match newest.flatten() {
+                Some(newest) => query = query.filter(message::Column::Id.lte(newest)),
+                None => return Ok(MessagePage::default()),
+            }
         }
         let query = if w.from_end { query.order_by_desc(message::Column::Id) } else { query.order_by_asc(message::Column::Id) };
         let mut rows = query.limit(w.limit as u64 + 1).all(self.db()).await.map_err(internal)?;

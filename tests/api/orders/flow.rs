@@ -61,10 +61,10 @@ async fn an_order_walks_from_pending_to_verified_and_its_history_tells_the_story
     let events = story.at("/data/order/events").as_array().unwrap();
     let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, [1, 2, 3, 4, 5, 6, 7, 8]);
-    assert_eq!(events[1]["actor"]["id"], json!(influencer.id));
-    assert_eq!(events[1]["fromStatus"], json!("PENDING"));
-    assert_eq!(events[6]["actor"]["id"], json!(advertiser.id));
-    assert!(events[2]["details"]["paymentId"].is_string(), "details carry global ids: {}", events[2]);
+    assert_eq!(events[2]["actor"]["id"], json!(influencer.id));
+    assert_eq!(events[2]["fromStatus"], json!("PENDING"));
+    assert_eq!(events[7]["actor"]["id"], json!(advertiser.id));
+    assert!(events[3]["details"]["paymentId"].is_string(), "details carry global ids: {}", events[3]);
 }
 
 #[tokio::test]
