@@ -141,11 +141,11 @@ impl OrdersRepo for Store {
         }))
     }
 
-    async fn insert_order(&self, new: NewOrder, event: NewOrderEvent, now: DateTime<Utc>) -> DomainResult<(Order, Option<OrderEvent>)> {
+    async fn insert_order(&self, new: NewOrder, event: NewOrderEvent, now: DateTime<Utc>) -> DomainResult<(Order, Vec<OrderEvent>)> {
         if let Some(key) = &new.idempotency_key
             && let Some(existing) = self.order_by_key(new.advertiser_id, key).await?
         {
-            return Ok((existing, None));
+            return Ok((existing, Vec::new()));
         }
         let txn = self.begin_write().await?;
         let row = order::ActiveModel {
@@ -180,7 +180,7 @@ impl OrdersRepo for Store {
                 txn.rollback().await.map_err(internal)?;
                 let key = new.idempotency_key.unwrap_or_default();
                 let existing = self.order_by_key(new.advertiser_id, &key).await?.ok_or_else(|| DomainError::internal(e))?;
-                return Ok((existing, None));
+                return Ok((existing, Vec::new()));
             }
             Err(e) => return Err(internal(e)),
         };
@@ -189,13 +189,13 @@ impl OrdersRepo for Store {
             Some(body) => Some(super::conversation::insert_message(&txn, row.id, row.advertiser_id, body, now).await?),
             None => None,
         };
-        let event = append(&txn, row.id, event, now).await?;
+        let mut events = vec![append(&txn, row.id, event, now).await?];
         if let Some(message) = &first {
-            append(&txn, row.id, crate::domain::conversation::message_posted(message), now).await?;
+            events.push(append(&txn, row.id, crate::domain::conversation::message_posted(message), now).await?);
         }
         txn.commit().await.map_err(internal)?;
         let order = self.order_row(row.id).await?.ok_or(DomainError::NotFound("order"))?;
-        Ok((to_order(order)?, Some(event)))
+        Ok((to_order(order)?, events))
     }
 
     async fn order(&self, id: Id) -> DomainResult<Option<Order>> {

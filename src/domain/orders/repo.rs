@@ -115,7 +115,7 @@ pub trait OrdersRepo: Send + Sync {
     async fn ad_space_terms(&self, id: Id) -> DomainResult<Option<AdSpaceTerms>>;
     /// Inserts an order with its `ORDER_PLACED` event; with an idempotency key already used
     /// by the advertiser, returns that order and no event.
-    async fn insert_order(&self, new: NewOrder, event: NewOrderEvent, now: DateTime<Utc>) -> DomainResult<(Order, Option<OrderEvent>)>;
+    async fn insert_order(&self, new: NewOrder, event: NewOrderEvent, now: DateTime<Utc>) -> DomainResult<(Order, Vec<OrderEvent>)>;
     /// One order.
     async fn order(&self, id: Id) -> DomainResult<Option<Order>>;
     /// A page of orders, newest first.

@@ -89,12 +89,12 @@ impl OrderService {
         let new = NewOrder { advertiser_id, space, brief, portfolio_url, first_message, idempotency_key, answer_due_at };
         let mut event = NewOrderEvent::new(EventKind::OrderPlaced, Some(advertiser_id), json!({ "adSpaceId": ad_space_id }));
         event.to_status = Some(OrderStatus::Pending.as_str().to_owned());
-        let (order, event) = self.repo.insert_order(new, event, now).await?;
+        let (order, events) = self.repo.insert_order(new, event, now).await?;
         if order.ad_space_id != ad_space_id {
             return Err(DomainError::Conflict("this idempotency key was already used for an order of another ad space".into()));
         }
-        if let Some(event) = event {
-            self.sink.committed(&[event]);
+        if !events.is_empty() {
+            self.sink.committed(&events);
         }
         Ok(order)
     }
