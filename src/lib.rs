@@ -16,11 +16,12 @@
 //!   SQLite (embedded default) or Postgres.
 //! - [`events`]: the realtime feed: the event bus (in-process or Redis) and the hub that
 //!   fans committed order events out to subscriptions, gap-free from the database.
+//! - [`seed`]: deterministic demo data for `adbridge seed`.
 //! - [`app`]: the one place that picks implementations and wires everything together.
 //! - [`config`]: flags and environment variables, read once.
 //!
-//! Dependencies point inwards: `http`, `graphql` and `store` use `domain`; `domain` uses none
-//! of axum, async-graphql, sea-orm or redis.
+//! Dependencies point inwards: `http`, `graphql`, `events` and `store` use `domain`; `domain`
+//! uses none of axum, async-graphql, sea-orm or redis.
 
 pub mod app;
 pub mod config;

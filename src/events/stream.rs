@@ -28,21 +28,26 @@ impl Hub {
     /// The events of `topic` after `after` (or, without a cursor, from now on), as a stream.
     ///
     /// Subscribes to the live topic before reading the database, so nothing committed in
-    /// between is missed; ids already sent are skipped, so nothing is sent twice.
-    pub fn feed(
+    /// between is missed; ids already sent are skipped, so nothing is sent twice. "From now on"
+    /// is the newest event committed in the database, not the newest the hub has seen: the hub
+    /// lags the database by one doorbell, and an older event must not arrive as a live one.
+    pub async fn feed(
         self: &Arc<Self>,
         topic: Topic,
         after: Option<Id>,
     ) -> impl Stream<Item = DomainResult<Arc<Delivered>>> + Send + 'static + use<> {
         let rx = self.subscribe(topic);
-        let feed = Feed {
-            hub: self.clone(),
-            topic,
-            rx: Some(rx),
-            backlog: VecDeque::new(),
-            last_sent: after.unwrap_or_else(|| self.last_id()),
-            replay: after.is_some(),
+        let start = match after {
+            Some(after) => after,
+            None => match self.store().last_event_id().await {
+                Ok(newest) => newest.max(self.last_id()),
+                Err(e) => {
+                    tracing::warn!(error = ?e, "reading the newest event id; starting from the hub's");
+                    self.last_id()
+                }
+            },
         };
+        let feed = Feed { hub: self.clone(), topic, rx: Some(rx), backlog: VecDeque::new(), last_sent: start, replay: after.is_some() };
         futures::stream::unfold(feed, |mut feed| async move {
             let next = feed.next().await?;
             Some((next, feed))

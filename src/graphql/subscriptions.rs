@@ -32,19 +32,19 @@ impl OrderSubscription {
     ) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
         let order = visible_order(ctx, &order_id).await?;
         let after = after.map(|c| decode_event_cursor("after", &c)).transpose()?;
-        Ok(feed(ctx, Topic::Order(order), after, |_| true))
+        Ok(feed(ctx, Topic::Order(order), after, |_| true).await)
     }
 
     /// The status changes of one order, live.
     async fn order_status_changed(&self, ctx: &Context<'_>, order_id: ID) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
         let order = visible_order(ctx, &order_id).await?;
-        Ok(feed(ctx, Topic::Order(order), None, |k| k == EventKind::StatusChanged))
+        Ok(feed(ctx, Topic::Order(order), None, |k| k == EventKind::StatusChanged).await)
     }
 
     /// The messages posted in one order's conversation, live.
     async fn message_added(&self, ctx: &Context<'_>, order_id: ID) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
         let order = visible_order(ctx, &order_id).await?;
-        Ok(feed(ctx, Topic::Order(order), None, |k| k == EventKind::MessagePosted))
+        Ok(feed(ctx, Topic::Order(order), None, |k| k == EventKind::MessagePosted).await)
     }
 
     /// Every event of every order of the viewer (new orders included), resumable with `after`.
@@ -55,7 +55,7 @@ impl OrderSubscription {
     ) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
         let (user, _) = viewer(ctx).require()?;
         let after = after.map(|c| decode_event_cursor("after", &c)).transpose()?;
-        Ok(feed(ctx, Topic::User(user), after, |_| true))
+        Ok(feed(ctx, Topic::User(user), after, |_| true).await)
     }
 }
 
@@ -66,14 +66,14 @@ async fn visible_order(ctx: &Context<'_>, order_id: &ID) -> Result<Id, DomainErr
     Ok(id)
 }
 
-fn feed(
+async fn feed(
     ctx: &Context<'_>,
     topic: Topic,
     after: Option<Id>,
     keep: fn(EventKind) -> bool,
 ) -> impl Stream<Item = Result<OrderEventNode>> + Send + 'static + use<> {
     let hub = ctx.data_unchecked::<Arc<Hub>>().clone();
-    hub.feed(topic, after).filter_map(move |next| async move {
+    hub.feed(topic, after).await.filter_map(move |next| async move {
         match next {
             Ok(d) if keep(d.event.kind) => Some(Ok(OrderEventNode(d.event.clone()))),
             Ok(_) => None,

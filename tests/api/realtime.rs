@@ -94,10 +94,10 @@ async fn a_committed_event_reaches_the_feeds_of_its_order_and_of_both_parties() 
     let (order, advertiser, influencer) = an_order(&app).await;
     let (other, _, _) = an_order(&app).await;
     let hub = app.state.realtime.hub.clone();
-    let mut by_order = Box::pin(hub.feed(Topic::Order(order), None));
-    let mut by_advertiser = Box::pin(hub.feed(Topic::User(user_id(&advertiser)), None));
-    let mut by_influencer = Box::pin(hub.feed(Topic::User(user_id(&influencer)), None));
-    let mut unrelated = Box::pin(hub.feed(Topic::Order(other), None));
+    let mut by_order = Box::pin(hub.feed(Topic::Order(order), None).await);
+    let mut by_advertiser = Box::pin(hub.feed(Topic::User(user_id(&advertiser)), None).await);
+    let mut by_influencer = Box::pin(hub.feed(Topic::User(user_id(&influencer)), None).await);
+    let mut unrelated = Box::pin(hub.feed(Topic::Order(other), None).await);
     let event = commit_event(&app, order, 1, true).await;
     assert_eq!(take_ids(&mut by_order, 1).await, vec![event.id]);
     assert_eq!(take_ids(&mut by_advertiser, 1).await, vec![event.id]);
@@ -109,7 +109,7 @@ async fn a_committed_event_reaches_the_feeds_of_its_order_and_of_both_parties() 
 async fn an_event_whose_publish_was_lost_is_delivered_by_the_poll_in_order() {
     let app = TestApp::spawn().await;
     let (order, _, _) = an_order(&app).await;
-    let mut feed = Box::pin(app.state.realtime.hub.feed(Topic::Order(order), None));
+    let mut feed = Box::pin(app.state.realtime.hub.feed(Topic::Order(order), None).await);
     let lost = commit_event(&app, order, 1, false).await;
     let rung = commit_event(&app, order, 2, true).await;
     let third = commit_event(&app, order, 3, false).await;
@@ -125,7 +125,7 @@ async fn a_feed_with_a_cursor_replays_the_missed_events_then_streams_live_ones_w
     for n in 2..=250 {
         missed.push(commit_event(&app, order, n, true).await.id);
     }
-    let mut feed = Box::pin(app.state.realtime.hub.feed(Topic::Order(order), Some(first.id)));
+    let mut feed = Box::pin(app.state.realtime.hub.feed(Topic::Order(order), Some(first.id)).await);
     let live = commit_event(&app, order, 251, true).await;
     missed.push(live.id);
     assert_eq!(take_ids(&mut feed, missed.len()).await, missed);
@@ -136,7 +136,7 @@ async fn a_feed_with_a_cursor_replays_the_missed_events_then_streams_live_ones_w
 async fn a_lagging_feed_resyncs_from_the_database_and_misses_nothing() {
     let app = TestApp::spawn().await;
     let (order, _, _) = an_order(&app).await;
-    let mut feed = Box::pin(app.state.realtime.hub.feed(Topic::Order(order), None));
+    let mut feed = Box::pin(app.state.realtime.hub.feed(Topic::Order(order), None).await);
     let mut ids = Vec::new();
     for n in 0..(adbridge::events::TOPIC_CAPACITY * 3) {
         ids.push(commit_event(&app, order, n, true).await.id);
@@ -150,7 +150,7 @@ async fn a_subscriber_on_one_instance_gets_every_event_committed_on_another_in_o
     let a = TestApp::spawn().await;
     let b = a.another_instance().await;
     let (order, _, _) = an_order(&a).await;
-    let mut feed = Box::pin(a.state.realtime.hub.feed(Topic::Order(order), None));
+    let mut feed = Box::pin(a.state.realtime.hub.feed(Topic::Order(order), None).await);
     let mut ids = Vec::new();
     for n in 0..30 {
         ids.push(commit_event(&b, order, n, true).await.id);
@@ -167,7 +167,7 @@ async fn killing_the_redis_subscription_loses_no_event_and_duplicates_none() {
     let a = TestApp::spawn().await;
     let b = a.another_instance().await;
     let (order, _, _) = an_order(&a).await;
-    let mut feed = Box::pin(a.state.realtime.hub.feed(Topic::Order(order), None));
+    let mut feed = Box::pin(a.state.realtime.hub.feed(Topic::Order(order), None).await);
     let writer = {
         let b_state = b.state.clone();
         tokio::spawn(async move {
@@ -212,7 +212,7 @@ async fn concurrent_writers_committing_out_of_order_never_make_a_resuming_feed_s
     let mut seen: Vec<Id> = Vec::new();
     let hub = app.state.realtime.hub.clone();
     while seen.len() < 90 {
-        let mut feed = Box::pin(hub.feed(Topic::Order(order), Some(seen.last().copied().unwrap_or(0))));
+        let mut feed = Box::pin(hub.feed(Topic::Order(order), Some(seen.last().copied().unwrap_or(0))).await);
         let n = (90 - seen.len()).min(7);
         seen.extend(take_ids(&mut feed, n).await);
     }
@@ -228,7 +228,7 @@ async fn concurrent_writers_committing_out_of_order_never_make_a_resuming_feed_s
 async fn after_an_instance_stops_a_client_resuming_on_another_gets_exactly_the_missed_events() {
     let a = TestApp::spawn().await;
     let (order, _, _) = an_order(&a).await;
-    let mut feed = Box::pin(a.state.realtime.hub.feed(Topic::Order(order), None));
+    let mut feed = Box::pin(a.state.realtime.hub.feed(Topic::Order(order), None).await);
     let seen = commit_event(&a, order, 1, true).await;
     assert_eq!(take_ids(&mut feed, 1).await, vec![seen.id]);
     drop(feed);
@@ -238,7 +238,7 @@ async fn after_an_instance_stops_a_client_resuming_on_another_gets_exactly_the_m
     a.stop().await;
     let b = TestApp::start(config, clock).await;
     let missed_second = commit_event(&b, order, 3, true).await;
-    let mut feed = Box::pin(b.state.realtime.hub.feed(Topic::Order(order), Some(seen.id)));
+    let mut feed = Box::pin(b.state.realtime.hub.feed(Topic::Order(order), Some(seen.id)).await);
     assert_eq!(take_ids(&mut feed, 2).await, vec![missed_first.id, missed_second.id]);
     assert!(tokio::time::timeout(Duration::from_millis(700), feed.next()).await.is_err(), "nothing more");
 }
@@ -249,8 +249,8 @@ async fn a_topic_is_forgotten_when_its_last_subscriber_leaves() {
     let (order, _, _) = an_order(&app).await;
     let hub = app.state.realtime.hub.clone();
     let before = hub.topic_count();
-    let one = hub.feed(Topic::Order(order), None);
-    let two = hub.feed(Topic::Order(order), None);
+    let one = hub.feed(Topic::Order(order), None).await;
+    let two = hub.feed(Topic::Order(order), None).await;
     assert_eq!(hub.topic_count(), before + 1);
     drop(one);
     assert_eq!(hub.topic_count(), before + 1);
