@@ -185,6 +185,9 @@ pub async fn seed(store: &Store, opts: SeedOptions) -> anyhow::Result<()> {
         done += n;
         tracing::info!(spaces = done, of = opts.spaces, elapsed = ?started.elapsed(), "seeding ad spaces");
     }
+    // Fresh statistics, so that the planner drives a FOLLOWERS sort from the channels index
+    // instead of sorting every space (SQLite without statistics: 0.4 s a page instead of 0.4 ms).
+    store.db().execute_unprepared("ANALYZE").await?;
     tracing::info!(elapsed = ?started.elapsed(), password = SEED_PASSWORD, "seed complete");
     Ok(())
 }

@@ -23,8 +23,8 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 use crate::domain::DomainError;
@@ -77,6 +77,9 @@ impl Store {
             result.context("applying migrations")?;
         } else {
             Migrator::up(&self.db, None).await.context("applying migrations")?;
+            // SQLite has no autovacuum-analyze: refresh the planner's statistics where they are
+            // stale, at each start (cheap when they are fresh). Postgres does this by itself.
+            self.db.execute_unprepared("PRAGMA optimize").await.context("PRAGMA optimize")?;
         }
         Ok(())
     }
