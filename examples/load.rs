@@ -4,8 +4,10 @@
 //! (commit → receipt: p50/p99/max), deliveries/s, events lost, CPU time and RSS.
 //!
 //! `cargo run --example load -- SUBSCRIBERS RATE_PER_S SECONDS`
-//! (run `ulimit -n 65535` first for thousands of subscribers). Server and clients share this
-//! process, so RSS and CPU cover both: the per-subscriber memory is an upper bound.
+//! (run `ulimit -n 65535` first for thousands of subscribers). By default server and clients
+//! share this process, so RSS and CPU cover both: the per-subscriber memory is an upper bound.
+//! With `LOAD_URL=http://127.0.0.1:8000 LOAD_SERVER_PID=<pid>` it drives a separately started
+//! server (`adbridge serve`) and reads that process's RSS and CPU: server-only figures.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,11 +22,12 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 fn proc_stat() -> (f64, u64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let pid = std::env::var("LOAD_SERVER_PID").unwrap_or_else(|_| "self".to_owned());
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().collect()).unwrap_or_default();
     let ticks: f64 = fields.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
         + fields.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let rss_kib = status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0);
     (ticks / 100.0, rss_kib)
 }
@@ -52,22 +55,28 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let (subscribers, rate, seconds) =
         (args.first().copied().unwrap_or(1000), args.get(1).copied().unwrap_or(10), args.get(2).copied().unwrap_or(10));
-    let mut config = Config::defaults();
-    config.listen = "127.0.0.1:0".parse()?;
-    config.database_url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/adbridge-load-{}.db?mode=rwc", std::env::temp_dir().display(), rand::random::<u32>()));
-    config.argon2_memory_kib = 1024;
-    config.writes_per_minute = 1_000_000;
-    config.login_per_minute = 1_000_000;
-    let app = App::build(config, Overrides::default()).await?;
-    let addr = app.addr();
-    let state = app.state();
-    tokio::spawn(app.run(std::future::pending()));
-    let base = format!("http://{addr}");
+    let base = match std::env::var("LOAD_URL") {
+        Ok(url) => url,
+        Err(_) => {
+            let mut config = Config::defaults();
+            config.listen = "127.0.0.1:0".parse()?;
+            config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+                format!("sqlite://{}/adbridge-load-{}.db?mode=rwc", std::env::temp_dir().display(), rand::random::<u32>())
+            });
+            config.argon2_memory_kib = 1024;
+            config.writes_per_minute = 1_000_000;
+            config.login_per_minute = 1_000_000;
+            let app = App::build(config, Overrides::default()).await?;
+            let addr = app.addr();
+            tokio::spawn(app.run(std::future::pending()));
+            format!("http://{addr}")
+        }
+    };
+    let addr = base.trim_start_matches("http://").to_owned();
     let http = reqwest::Client::new();
-    let (inf_token, inf_id) = sign_up(&http, &base, "INFLUENCER").await;
+    let (inf_token, _) = sign_up(&http, &base, "INFLUENCER").await;
     let (adv_token, _) = sign_up(&http, &base, "ADVERTISER").await;
-    let space = ad_space(&state, &inf_id).await?;
+    let space = ad_space(&http, &base, &inf_token).await?;
 
     let (_, rss_before) = proc_stat();
     let received = Arc::new(AtomicU64::new(0));
@@ -154,48 +163,26 @@ async fn main() -> anyhow::Result<()> {
     std::process::exit(0);
 }
 
-/// An ad space of the influencer, inserted in the database (the catalogue's mutations live on
-/// another branch).
-async fn ad_space(state: &adbridge::http::AppState, influencer: &str) -> anyhow::Result<String> {
-    use adbridge::graphql::relay::{from_global, to_global};
-    use adbridge::store::entities::{ad_space, channel};
-    use sea_orm::{ActiveModelTrait, Set};
-    let id = from_global("id", "User", &async_graphql::ID(influencer.to_owned())).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let now = chrono::Utc::now();
-    let db = state.store.db();
-    let ch = channel::ActiveModel {
-        influencer_id: Set(id),
-        platform: Set("INSTAGRAM".into()),
-        handle: Set("@load".into()),
-        url: Set("https://instagram.com/load".into()),
-        followers: Set(1000),
-        engagement_bp: Set(100),
-        removed_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    let space = ad_space::ActiveModel {
-        influencer_id: Set(id),
-        channel_id: Set(ch.id),
-        title: Set("Load".into()),
-        description: Set("Load".into()),
-        format: Set("REEL".into()),
-        deliverables: Set("[]".into()),
-        price_minor: Set(1000),
-        currency: Set("EUR".into()),
-        turnaround_days: Set(7),
-        revisions_included: Set(1),
-        categories: Set(r#"["FOOD"]"#.into()),
-        sample_links: Set("[]".into()),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(to_global("AdSpace", space.id).0)
+/// An ad space of the influencer, created through `addChannel` and `createAdSpace`.
+async fn ad_space(http: &reqwest::Client, base: &str, influencer: &str) -> anyhow::Result<String> {
+    let channel = gql(
+        http,
+        base,
+        Some(influencer),
+        "mutation($i: AddChannelInput!) { addChannel(input: $i) { channel { id } } }",
+        json!({ "i": { "platform": "INSTAGRAM", "handle": "@load", "url": "https://instagram.com/load", "followers": 1000 } }),
+    )
+    .await;
+    let channel =
+        channel["data"]["addChannel"]["channel"]["id"].as_str().ok_or_else(|| anyhow::anyhow!("addChannel: {channel}"))?.to_owned();
+    let space = gql(
+        http,
+        base,
+        Some(influencer),
+        "mutation($i: CreateAdSpaceInput!) { createAdSpace(input: $i) { adSpace { id } } }",
+        json!({ "i": { "channelId": channel, "title": "Load", "description": "Load", "format": "REEL",
+                       "price": { "amountMinor": 1000, "currency": "EUR" } } }),
+    )
+    .await;
+    Ok(space["data"]["createAdSpace"]["adSpace"]["id"].as_str().ok_or_else(|| anyhow::anyhow!("createAdSpace: {space}"))?.to_owned())
 }
