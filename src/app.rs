@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::domain::Services;
@@ -18,9 +19,13 @@ use crate::domain::conversation::ConversationService;
 use crate::domain::drafts::DraftService;
 use crate::domain::events::EventSink;
 use crate::events::Realtime;
+use crate::graphql::live::LiveRenderer;
 use crate::graphql::{SchemaLimits, build_schema};
 use crate::http::{AppState, router};
 use crate::store::Store;
+
+/// Websocket admissions (authentication, starting an operation) running at once per instance.
+const WS_ADMISSIONS: usize = 32;
 
 /// What a test (or an embedder) may replace.
 #[derive(Clone, Default)]
@@ -54,8 +59,10 @@ impl App {
             writes_per_minute: config.writes_per_minute,
         };
         let schema = build_schema(services.clone(), realtime.hub.clone(), limits);
+        let live = LiveRenderer::new(services.clone(), realtime.hub.clone());
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
-        let state = Arc::new(AppState { config, store, services, schema, redis, realtime });
+        let state =
+            Arc::new(AppState { config, store, services, schema, ws_admissions: Semaphore::new(WS_ADMISSIONS), live, redis, realtime });
         Ok(Self { state, listener })
     }
 

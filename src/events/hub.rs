@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{OnceCell, broadcast, mpsc};
 use tokio::task::AbortHandle;
 
 use crate::domain::Id;
@@ -40,24 +40,47 @@ impl Topic {
     }
 }
 
-/// One event as fanned out: shared by every receiver, with a slot for a rendering computed
-/// once for all of them.
-#[derive(Debug)]
+/// One rendering of an event, filled by the first receiver that needs it.
+type Rendering = Arc<OnceCell<Arc<str>>>;
+
+/// One event as fanned out: shared by every receiver, with the renderings computed once for
+/// all of them (one per subscription shape, see `graphql::live`).
 pub struct Delivered {
     /// The event.
     pub event: OrderEvent,
-    rendered: OnceLock<serde_json::Value>,
+    renders: Mutex<Vec<(u64, Rendering)>>,
+}
+
+impl std::fmt::Debug for Delivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivered").field("event", &self.event).finish_non_exhaustive()
+    }
 }
 
 impl Delivered {
     /// Wraps an event.
     pub fn new(event: OrderEvent) -> Self {
-        Self { event, rendered: OnceLock::new() }
+        Self { event, renders: Mutex::new(Vec::new()) }
     }
 
-    /// The event's rendering, computed by the first caller and shared with the others.
-    pub fn rendered(&self, render: impl FnOnce(&OrderEvent) -> serde_json::Value) -> &serde_json::Value {
-        self.rendered.get_or_init(|| render(&self.event))
+    /// The event's rendering for `shape`: computed by `render` for the first receiver that
+    /// asks, awaited (not recomputed) by the receivers asking meanwhile, shared by all.
+    pub async fn rendered<F>(&self, shape: u64, render: impl FnOnce() -> F) -> Arc<str>
+    where
+        F: Future<Output = Arc<str>>,
+    {
+        let cell = {
+            let mut renders = self.renders.lock().unwrap_or_else(|e| e.into_inner());
+            match renders.iter().find(|(s, _)| *s == shape) {
+                Some((_, cell)) => cell.clone(),
+                None => {
+                    let cell = Arc::new(OnceCell::new());
+                    renders.push((shape, cell.clone()));
+                    cell
+                }
+            }
+        };
+        cell.get_or_init(render).await.clone()
     }
 }
 

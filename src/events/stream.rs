@@ -67,7 +67,8 @@ impl Feed {
                 continue;
             }
             if self.replay {
-                match self.hub.store().events_after(self.topic.scope(), self.last_sent, REPLAY_PAGE).await {
+                // Boxed: an idle feed's future stays small (it waits on the topic, not on the database).
+                match Box::pin(self.hub.store().events_after(self.topic.scope(), self.last_sent, REPLAY_PAGE)).await {
                     Ok(batch) => {
                         self.replay = batch.len() as u64 == REPLAY_PAGE;
                         self.backlog.extend(batch.into_iter().map(|e| Arc::new(Delivered::new(e))));

@@ -10,6 +10,7 @@ pub mod drafts;
 pub mod error;
 pub mod events;
 pub mod limits;
+pub mod live;
 pub mod loaders;
 pub mod money;
 pub mod node;

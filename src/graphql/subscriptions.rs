@@ -7,9 +7,11 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Result, Subscription};
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
+use futures::stream::BoxStream;
 
 use super::events::{OrderEventNode, decode_event_cursor};
+use super::live::{FeedSlot, LiveFeed};
 use super::relay::from_global;
 use super::{services, viewer};
 use crate::domain::events::EventKind;
@@ -29,30 +31,26 @@ impl OrderSubscription {
         ctx: &Context<'_>,
         order_id: ID,
         after: Option<String>,
-    ) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
+    ) -> Result<BoxStream<'static, Result<OrderEventNode>>> {
         let order = visible_order(ctx, &order_id).await?;
         let after = after.map(|c| decode_event_cursor("after", &c)).transpose()?;
         Ok(feed(ctx, Topic::Order(order), after, |_| true).await)
     }
 
     /// The status changes of one order, live.
-    async fn order_status_changed(&self, ctx: &Context<'_>, order_id: ID) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
+    async fn order_status_changed(&self, ctx: &Context<'_>, order_id: ID) -> Result<BoxStream<'static, Result<OrderEventNode>>> {
         let order = visible_order(ctx, &order_id).await?;
         Ok(feed(ctx, Topic::Order(order), None, |k| k == EventKind::StatusChanged).await)
     }
 
     /// The messages posted in one order's conversation, live.
-    async fn message_added(&self, ctx: &Context<'_>, order_id: ID) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
+    async fn message_added(&self, ctx: &Context<'_>, order_id: ID) -> Result<BoxStream<'static, Result<OrderEventNode>>> {
         let order = visible_order(ctx, &order_id).await?;
         Ok(feed(ctx, Topic::Order(order), None, |k| k == EventKind::MessagePosted).await)
     }
 
     /// Every event of every order of the viewer (new orders included), resumable with `after`.
-    async fn my_order_events(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-    ) -> Result<impl Stream<Item = Result<OrderEventNode>> + use<>> {
+    async fn my_order_events(&self, ctx: &Context<'_>, after: Option<String>) -> Result<BoxStream<'static, Result<OrderEventNode>>> {
         let (user, _) = viewer(ctx).require()?;
         let after = after.map(|c| decode_event_cursor("after", &c)).transpose()?;
         Ok(feed(ctx, Topic::User(user), after, |_| true).await)
@@ -66,18 +64,28 @@ async fn visible_order(ctx: &Context<'_>, order_id: &ID) -> Result<Id, DomainErr
     Ok(id)
 }
 
+/// The stream of one subscription. When the websocket layer asked for the feed itself (a
+/// [`FeedSlot`] in the request), the feed goes there and async-graphql gets an empty stream:
+/// the socket renders each event once per subscription shape instead (`graphql::live`).
 async fn feed(
     ctx: &Context<'_>,
     topic: Topic,
     after: Option<Id>,
     keep: fn(EventKind) -> bool,
-) -> impl Stream<Item = Result<OrderEventNode>> + Send + 'static + use<> {
+) -> BoxStream<'static, Result<OrderEventNode>> {
     let hub = ctx.data_unchecked::<Arc<Hub>>().clone();
-    hub.feed(topic, after).await.filter_map(move |next| async move {
-        match next {
-            Ok(d) if keep(d.event.kind) => Some(Ok(OrderEventNode(d.event.clone()))),
-            Ok(_) => None,
-            Err(e) => Some(Err(e.into())),
-        }
-    })
+    let events = hub.feed(topic, after).await;
+    if let Some(slot) = ctx.data_opt::<FeedSlot>() {
+        slot.put(LiveFeed { events: events.boxed(), keep });
+        return futures::stream::empty().boxed();
+    }
+    events
+        .filter_map(move |next| async move {
+            match next {
+                Ok(d) if keep(d.event.kind) => Some(Ok(OrderEventNode(d.event.clone()))),
+                Ok(_) => None,
+                Err(e) => Some(Err(e.into())),
+            }
+        })
+        .boxed()
 }

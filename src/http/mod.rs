@@ -30,6 +30,12 @@ pub struct AppState {
     pub services: Arc<Services>,
     /// The executable GraphQL schema.
     pub schema: AppSchema,
+    /// Websocket admissions (authentication, the start of an operation) running at once: a
+    /// reconnect storm waits here, cheaply, instead of holding thousands of database queries
+    /// (and their buffers) in flight.
+    pub ws_admissions: tokio::sync::Semaphore,
+    /// Renders live subscription payloads once per event and subscription shape.
+    pub live: crate::graphql::live::LiveRenderer,
     /// Whether a Redis connection is configured and reachable (for `/readyz`).
     pub redis: Option<redis::aio::ConnectionManager>,
     /// The realtime feed: the event bus and this instance's hub.

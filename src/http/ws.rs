@@ -14,9 +14,12 @@
 //! - at each keep-alive, a socket running streams checks its session: after a log-out (or
 //!   expiry) it is closed with 4403 and its streams end.
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_graphql::Request;
@@ -24,10 +27,10 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use futures::stream::BoxStream;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Map, Value, json};
-use tokio::sync::mpsc;
-use tokio::task::AbortHandle;
+use tokio::time::{Interval, Sleep};
 
 use super::AppState;
 use super::graphql::request_from_map;
@@ -35,6 +38,7 @@ use super::metrics::OpenSocket;
 use crate::domain::{DomainError, Viewer};
 use crate::graphql::ClientAddr;
 use crate::graphql::error::ensure_code;
+use crate::graphql::live::FeedSlot;
 
 /// The two sub-protocols spoken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +50,7 @@ enum Protocol {
 }
 
 /// Websocket read buffer per socket: small, so that idle subscribers are cheap.
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 2 * 1024;
 /// Largest accepted client message.
 const MAX_MESSAGE: usize = 64 * 1024;
 
@@ -74,108 +78,175 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(app): State<Arc<AppState>>, Con
 /// Why the server closes a socket.
 struct Close(u16, &'static str);
 
-async fn serve(socket: WebSocket, protocol: Protocol, app: Arc<AppState>, peer: SocketAddr) {
+const TOO_SLOW: Close = Close(1013, "Client too slow; reconnect and resume");
+
+/// Messages a socket moves from its streams to its queue before it yields to other tasks.
+const BUDGET: usize = 64;
+/// How long a closing socket may take to flush its last messages and its close frame (a client
+/// closed as too slow gets its close code once it reads again, if it does so within this time).
+const CLOSE_GRACE: Duration = Duration::from_secs(10);
+
+/// What woke a socket's task.
+enum Event {
+    Incoming(Option<Result<Message, axum::Error>>),
+    InitTimeout,
+    Ping,
+    TooSlow,
+    Gone,
+}
+
+/// One socket: a single task that reads client messages, polls its operations' streams into
+/// one bounded queue and writes that queue out.
+async fn serve(mut socket: WebSocket, protocol: Protocol, app: Arc<AppState>, peer: SocketAddr) {
     let _open = OpenSocket::open();
-    let (mut sink, mut incoming) = socket.split();
-    let (out_tx, mut out_rx) = mpsc::channel::<Message>(app.config.ws_queue.max(8));
-    let (close_tx, mut close_rx) = mpsc::channel::<Close>(1);
-
-    // The writer owns the sink: it sends queued messages, and a close frame as soon as asked.
-    let writer = tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                biased;
-                Some(Close(code, reason)) = close_rx.recv() => {
-                    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
-                    break;
-                }
-                msg = out_rx.recv() => match msg {
-                    Some(msg) => if sink.send(msg).await.is_err() { break },
-                    None => break,
-                },
-            }
-        }
-        let _ = sink.close().await;
-    });
-
-    let mut conn = Connection {
-        protocol,
-        app: app.clone(),
-        peer,
-        out: out_tx,
-        close: close_tx.clone(),
-        viewer: None,
-        init_seen: false,
-        subs: HashMap::new(),
-    };
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(String, u64)>();
+    let queue = app.config.ws_queue.max(8);
     let init_deadline = tokio::time::sleep(Duration::from_secs(app.config.ws_init_timeout_secs));
     tokio::pin!(init_deadline);
     let ping_every = Duration::from_secs(app.config.ws_ping_secs.max(1));
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
-    let mut generation = 0u64;
+    let mut conn =
+        Connection { protocol, app, peer, viewer: None, init_seen: false, subs: Vec::new(), out: VecDeque::new(), queue, unflushed: false };
 
     let close = loop {
-        tokio::select! {
-            () = &mut init_deadline, if !conn.init_seen => break Some(Close(4408, "Connection initialisation timeout")),
-            _ = ping.tick(), if conn.viewer.is_some() => {
-                if !conn.subs.is_empty() && !conn.still_signed_in().await {
+        let event = std::future::poll_fn(|cx| conn.poll_event(cx, &mut socket, init_deadline.as_mut(), &mut ping)).await;
+        match event {
+            Event::InitTimeout => break Some(Close(4408, "Connection initialisation timeout")),
+            Event::TooSlow => break Some(TOO_SLOW),
+            Event::Gone => break None,
+            Event::Ping => {
+                if !conn.subs.is_empty() && !still_signed_in(&conn.app, conn.viewer).await {
                     break Some(Close(4403, "Session ended"));
                 }
-                let msg = if protocol == Protocol::TransportWs { json!({ "type": "ping" }) } else { json!({ "type": "ka" }) };
-                if let Err(close) = conn.send(msg) { break Some(close) }
-            }
-            Some((id, generation_done)) = done_rx.recv() => {
-                if conn.subs.get(&id).is_some_and(|(g, _)| *g == generation_done) {
-                    conn.subs.remove(&id);
+                let msg = if protocol == Protocol::TransportWs { r#"{"type":"ping"}"# } else { r#"{"type":"ka"}"# };
+                if let Err(close) = conn.send_text(Utf8Bytes::from_static(msg)) {
+                    break Some(close);
                 }
             }
-            msg = incoming.next() => match msg {
-                Some(Ok(Message::Text(text))) => {
-                    generation += 1;
-                    match conn.handle(text.as_str(), &done_tx, generation).await {
-                        Ok(true) => {}
-                        Ok(false) => break Some(Close(1000, "Normal closure")),
-                        Err(close) => break Some(close),
-                    }
-                }
+            Event::Incoming(msg) => match msg {
+                Some(Ok(Message::Text(text))) => match Box::pin(conn.handle(text.as_str())).await {
+                    Ok(true) => {}
+                    Ok(false) => break Some(Close(1000, "Normal closure")),
+                    Err(close) => break Some(close),
+                },
                 Some(Ok(Message::Binary(_))) => break Some(Close(4400, "Binary messages are not supported")),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
             },
         }
     };
-    for (_, (_, handle)) in conn.subs.drain() {
-        handle.abort();
-    }
-    if let Some(close) = close {
-        let _ = close_tx.try_send(close);
-    }
+    // Streams end first (their topics are released), then the socket says goodbye.
+    conn.subs.clear();
+    let out = std::mem::take(&mut conn.out);
     drop(conn);
-    drop(close_tx);
-    let _ = writer.await;
+    let goodbye = async {
+        if let Some(Close(code, reason)) = close {
+            if code != TOO_SLOW.0 {
+                for msg in out {
+                    socket.feed(msg).await?;
+                }
+            }
+            socket.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))).await?;
+        }
+        socket.close().await
+    };
+    let _ = tokio::time::timeout(CLOSE_GRACE, goodbye).await;
 }
+
+/// A running operation: its id and the protocol messages it produces (the last one is its
+/// `complete`, when the protocol wants one).
+type Operation = (String, BoxStream<'static, Utf8Bytes>);
 
 struct Connection {
     protocol: Protocol,
     app: Arc<AppState>,
     peer: SocketAddr,
-    out: mpsc::Sender<Message>,
-    close: mpsc::Sender<Close>,
     viewer: Option<Viewer>,
     init_seen: bool,
-    subs: HashMap<String, (u64, AbortHandle)>,
+    subs: Vec<Operation>,
+    out: VecDeque<Message>,
+    queue: usize,
+    unflushed: bool,
 }
 
 impl Connection {
+    /// Drives the socket until something needs the task's attention: streams' messages go to
+    /// the queue, the queue to the socket; a client message, a timer, a full queue or a broken
+    /// socket is returned.
+    fn poll_event(&mut self, cx: &mut Context<'_>, socket: &mut WebSocket, init: Pin<&mut Sleep>, ping: &mut Interval) -> Poll<Event> {
+        if !self.init_seen && init.poll(cx).is_ready() {
+            return Poll::Ready(Event::InitTimeout);
+        }
+        if self.viewer.is_some() && ping.poll_tick(cx).is_ready() {
+            return Poll::Ready(Event::Ping);
+        }
+        let mut budget = BUDGET;
+        let mut i = 0;
+        while i < self.subs.len() {
+            match self.subs[i].1.poll_next_unpin(cx) {
+                Poll::Ready(Some(text)) => {
+                    if self.out.len() >= self.queue {
+                        return Poll::Ready(Event::TooSlow);
+                    }
+                    self.out.push_back(Message::Text(text));
+                    budget -= 1;
+                    if budget == 0 {
+                        cx.waker().wake_by_ref();
+                        break;
+                    }
+                }
+                Poll::Ready(None) => {
+                    drop(self.subs.swap_remove(i));
+                }
+                Poll::Pending => i += 1,
+            }
+        }
+        if self.poll_write(cx, socket).is_err() {
+            return Poll::Ready(Event::Gone);
+        }
+        match socket.poll_next_unpin(cx) {
+            Poll::Ready(msg) => Poll::Ready(Event::Incoming(msg)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Writes as much of the queue as the socket takes, then flushes.
+    fn poll_write(&mut self, cx: &mut Context<'_>, socket: &mut WebSocket) -> Result<(), axum::Error> {
+        while !self.out.is_empty() {
+            match socket.poll_ready_unpin(cx) {
+                Poll::Ready(Ok(())) => {
+                    let Some(msg) = self.out.pop_front() else { break };
+                    socket.start_send_unpin(msg)?;
+                    self.unflushed = true;
+                }
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => return Ok(()),
+            }
+        }
+        if self.unflushed {
+            match socket.poll_flush_unpin(cx) {
+                Poll::Ready(Ok(())) => self.unflushed = false,
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Queues a message; a full queue means the client stopped reading.
-    fn send(&self, msg: Value) -> Result<(), Close> {
-        enqueue(&self.out, msg).map_err(|()| Close(1013, "Client too slow; reconnect and resume"))
+    fn send_text(&mut self, text: Utf8Bytes) -> Result<(), Close> {
+        if self.out.len() >= self.queue {
+            return Err(TOO_SLOW);
+        }
+        self.out.push_back(Message::Text(text));
+        Ok(())
+    }
+
+    fn send(&mut self, msg: Value) -> Result<(), Close> {
+        self.send_text(msg.to_string().into())
     }
 
     /// Handles one client message; `Ok(false)` ends the connection normally.
-    async fn handle(&mut self, text: &str, done: &mpsc::UnboundedSender<(String, u64)>, generation: u64) -> Result<bool, Close> {
+    async fn handle(&mut self, text: &str) -> Result<bool, Close> {
         let invalid = Close(4400, "Invalid message received");
         let Ok(Value::Object(mut msg)) = serde_json::from_str::<Value>(text) else { return Err(invalid) };
         let Some(Value::String(kind)) = msg.remove("type") else { return Err(invalid) };
@@ -198,40 +269,25 @@ impl Connection {
                 if id.is_empty() {
                     return Err(invalid);
                 }
-                if self.subs.contains_key(&id) {
+                if self.subs.iter().any(|(running, _)| *running == id) {
                     if self.protocol == Protocol::Legacy {
                         return Ok(true);
                     }
                     return Err(Close(4409, "Subscriber for this id already exists"));
                 }
                 let request = request_from_map(payload).map_err(|_| Close(4400, "Invalid subscribe payload"))?;
-                self.start(id, request, viewer, done.clone(), generation);
+                let ops = operation(self.app.clone(), self.protocol, id.clone(), request, viewer, self.peer);
+                self.subs.push((id, ops));
                 Ok(true)
             }
             (Protocol::TransportWs, "complete") | (Protocol::Legacy, "stop") => {
-                if let Some(Value::String(id)) = msg.remove("id")
-                    && let Some((_, handle)) = self.subs.remove(&id)
-                {
-                    handle.abort();
+                if let Some(Value::String(id)) = msg.remove("id") {
+                    self.subs.retain(|(running, _)| *running != id);
                 }
                 Ok(true)
             }
             (Protocol::Legacy, "connection_terminate") => Ok(false),
             _ => Err(invalid),
-        }
-    }
-
-    /// Whether the socket's session is still live (a logged-out or expired session ends the
-    /// socket's streams, checked at each keep-alive while streams run). A database error keeps
-    /// the socket open.
-    async fn still_signed_in(&self) -> bool {
-        let Some(viewer) = &self.viewer else { return true };
-        match self.app.services.accounts.still_signed_in(viewer).await {
-            Ok(live) => live,
-            Err(e) => {
-                tracing::warn!(error = %e, "checking a websocket session");
-                true
-            }
         }
     }
 
@@ -242,7 +298,10 @@ impl Connection {
         }
         self.init_seen = true;
         let token = payload.as_ref().and_then(token_of);
-        match self.app.services.accounts.authenticate(token.as_deref()).await {
+        let admitted = self.app.ws_admissions.acquire().await;
+        let viewer = self.app.services.accounts.authenticate(token.as_deref()).await;
+        drop(admitted);
+        match viewer {
             Ok(viewer) => {
                 self.viewer = Some(viewer);
                 self.send(json!({ "type": "connection_ack" }))?;
@@ -265,51 +324,104 @@ impl Connection {
             }
         }
     }
+}
 
-    /// Runs one operation in its own task, forwarding its results to the socket's queue.
-    fn start(&mut self, id: String, request: Request, viewer: Viewer, done: mpsc::UnboundedSender<(String, u64)>, generation: u64) {
-        let request = request.data(viewer).data(ClientAddr(self.peer.ip()));
-        let mut stream = self.app.schema.execute_stream(request);
-        let (out, close, protocol) = (self.out.clone(), self.close.clone(), self.protocol);
-        let task_id = id.clone();
-        let task = tokio::spawn(async move {
-            let data_type = if protocol == Protocol::TransportWs { "next" } else { "data" };
-            let mut first = true;
-            while let Some(mut response) = stream.next().await {
-                let before_execution = first
-                    && (response.data == async_graphql::Value::Null)
-                    && !response.errors.is_empty()
-                    && response.errors.iter().all(|e| e.path.is_empty());
-                first = false;
-                for e in &mut response.errors {
-                    ensure_code(e, !before_execution);
-                }
-                let msg = if before_execution {
-                    json!({ "type": "error", "id": task_id, "payload": response.errors })
-                } else {
-                    json!({ "type": data_type, "id": task_id, "payload": response })
-                };
-                if enqueue(&out, msg).is_err() {
-                    let _ = close.try_send(Close(1013, "Client too slow; reconnect and resume"));
-                    let _ = done.send((task_id, generation));
-                    return;
-                }
-                if before_execution {
-                    let _ = done.send((task_id, generation));
-                    return;
-                }
-            }
-            if enqueue(&out, json!({ "type": "complete", "id": task_id })).is_err() {
-                let _ = close.try_send(Close(1013, "Client too slow; reconnect and resume"));
-            }
-            let _ = done.send((task_id, generation));
-        });
-        self.subs.insert(id, (generation, task.abort_handle()));
+/// Whether the socket's session is still live (a logged-out or expired session ends the
+/// socket's streams, checked at each keep-alive while streams run). A database error keeps the
+/// socket open.
+async fn still_signed_in(app: &AppState, viewer: Option<Viewer>) -> bool {
+    let Some(viewer) = viewer else { return true };
+    match app.services.accounts.still_signed_in(&viewer).await {
+        Ok(live) => live,
+        Err(e) => {
+            tracing::warn!(error = %e, "checking a websocket session");
+            true
+        }
     }
 }
 
-fn enqueue(out: &mpsc::Sender<Message>, msg: Value) -> Result<(), ()> {
-    out.try_send(Message::Text(msg.to_string().into())).map_err(|_| ())
+/// The messages of one operation. The real schema runs it first (validation, authorisation,
+/// the first result of a query or mutation). An order-feed subscription hands its feed over
+/// through a [`FeedSlot`]; its events are then rendered once per shape by the
+/// [`LiveRenderer`](crate::graphql::live::LiveRenderer) and only framed here.
+fn operation(
+    app: Arc<AppState>,
+    protocol: Protocol,
+    id: String,
+    request: Request,
+    viewer: Viewer,
+    peer: SocketAddr,
+) -> BoxStream<'static, Utf8Bytes> {
+    let data_type = if protocol == Protocol::TransportWs { "next" } else { "data" };
+    let parts = (request.query.clone(), request.operation_name.clone(), request.variables.clone());
+    let slot = FeedSlot::default();
+    let request = request.data(viewer).data(ClientAddr(peer.ip())).data(slot.clone());
+    let mut responses = app.schema.execute_stream(request);
+    Box::pin(async_stream::stream! {
+        let mut first = true;
+        let mut admitted = Some(app.ws_admissions.acquire().await);
+        while let Some(mut response) = responses.next().await {
+            admitted = None;
+            let before_execution = first
+                && (response.data == async_graphql::Value::Null)
+                && !response.errors.is_empty()
+                && response.errors.iter().all(|e| e.path.is_empty());
+            first = false;
+            for e in &mut response.errors {
+                ensure_code(e, !before_execution);
+            }
+            if before_execution {
+                yield frame("error", &id, &serde_json::to_string(&response.errors).unwrap_or_else(|_| "[]".to_owned()));
+                return;
+            }
+            yield frame(data_type, &id, &serde_json::to_string(&response).unwrap_or_else(|_| "null".to_owned()));
+        }
+        drop(responses);
+        drop(admitted);
+        if let Some(live) = slot.take() {
+            let shape = {
+                let (query, operation, variables) = parts;
+                app.live.shape(viewer, &query, operation.as_deref(), &variables)
+            };
+            let mut events = live.events;
+            while let Some(next) = events.next().await {
+                match next {
+                    Ok(delivered) if (live.keep)(delivered.event.kind) => {
+                        let payload = match &shape {
+                            Some(shape) => Box::pin(app.live.payload(shape, &delivered)).await,
+                            None => Arc::from(r#"{"data":null,"errors":[{"message":"Internal error","extensions":{"code":"INTERNAL"}}]}"#),
+                        };
+                        yield frame(data_type, &id, &payload);
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        let mut error = async_graphql::Error::from(e).into_server_error(async_graphql::Pos::default());
+                        ensure_code(&mut error, true);
+                        let payload = json!({ "data": null, "errors": [error] });
+                        yield frame(data_type, &id, &payload.to_string());
+                        break;
+                    }
+                }
+            }
+        }
+        yield frame("complete", &id, "");
+    })
+}
+
+/// `{"type":…,"id":…,"payload":…}` around an already serialised payload (none when empty).
+fn frame(kind: &str, id: &str, payload: &str) -> Utf8Bytes {
+    let id = Value::String(id.to_owned()).to_string();
+    let mut text = String::with_capacity(payload.len() + id.len() + kind.len() + 32);
+    text.push_str(r#"{"type":""#);
+    text.push_str(kind);
+    text.push_str(r#"","id":"#);
+    text.push_str(&id);
+    if !payload.is_empty() {
+        text.push_str(r#","payload":"#);
+        text.push_str(payload);
+    }
+    text.push('}');
+    text.into()
 }
 
 /// The bearer token of a `connection_init` payload: `token`, `authToken` or `Authorization`.

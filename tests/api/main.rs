@@ -13,6 +13,7 @@ mod helpers;
 mod http_spec;
 mod orders;
 mod realtime;
+mod realtime_fanout;
 mod realtime_ws;
 mod schema;
 mod ws;

@@ -68,7 +68,10 @@ impl OrderService {
 
 /// Sweeps every `every` until `stop` turns true. Errors are logged and the next tick retries.
 pub async fn run_sweeper(orders: Arc<super::super::Services>, every: Duration, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(every.max(Duration::from_secs(1)));
+    // The first sweep comes one period after start, not at once: a test (or an operator) that
+    // starts an instance and then moves the clock decides when deadlines are swept.
+    let every = every.max(Duration::from_secs(1));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

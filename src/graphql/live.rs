@@ -1,0 +1,199 @@
+//! Live subscription payloads, rendered once per event per subscription *shape*.
+//!
+//! A websocket subscription to one of the order feeds is admitted by the real schema
+//! (validation, authorisation, cursor decoding), but its resolver hands the feed to the socket
+//! through a [`FeedSlot`] instead of letting async-graphql resolve every event again for every
+//! socket. The socket then asks the [`LiveRenderer`] for each event's payload, which executes
+//! the subscriber's selection as a *query* on a render schema: a schema whose root, named like
+//! the real subscription root, has the same four fields with the same arguments, each returning
+//! the event at hand. The payload is computed once per event and [`Shape`] — the same document,
+//! operation, variables and viewer — and shared: ten thousand dashboards with the same
+//! subscription cost one execution and one serialisation per event, and each socket only frames
+//! the shared text. Different viewers never share a payload (fields may depend on who looks).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Request, Schema, Variables};
+use futures::stream::BoxStream;
+
+use super::error::ensure_code;
+use super::events::OrderEventNode;
+use super::loaders::Loaders;
+use crate::domain::accounts::Role;
+use crate::domain::events::{EventKind, OrderEvent};
+use crate::domain::{DomainResult, Id, Services, Viewer};
+use crate::events::{Delivered, Hub};
+
+/// A subscription's live feed, as its resolver hands it over.
+pub struct LiveFeed {
+    /// The events, replayed then live, in order, each once.
+    pub events: BoxStream<'static, DomainResult<Arc<Delivered>>>,
+    /// Which kinds of event the subscription shows.
+    pub keep: fn(EventKind) -> bool,
+}
+
+/// Request data asking the subscription resolvers to hand their feed over instead of
+/// returning it to async-graphql.
+#[derive(Clone, Default)]
+pub struct FeedSlot(Arc<Mutex<Option<LiveFeed>>>);
+
+impl FeedSlot {
+    /// Stores the feed (called by the resolver).
+    pub fn put(&self, feed: LiveFeed) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(feed);
+    }
+
+    /// Takes the feed, if a resolver stored one.
+    pub fn take(&self) -> Option<LiveFeed> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// The event being rendered (request data of the render schema).
+struct Current(OrderEvent);
+
+fn current(ctx: &Context<'_>) -> OrderEventNode {
+    OrderEventNode(ctx.data_unchecked::<Current>().0.clone())
+}
+
+/// The root of the render schema: the subscription fields, each returning the current event.
+#[derive(Default)]
+pub struct RenderRoot;
+
+#[Object(name = "OrderSubscription")]
+impl RenderRoot {
+    async fn order_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "orderId")] _order_id: ID,
+        #[graphql(name = "after")] _after: Option<String>,
+    ) -> OrderEventNode {
+        current(ctx)
+    }
+    async fn order_status_changed(&self, ctx: &Context<'_>, #[graphql(name = "orderId")] _order_id: ID) -> OrderEventNode {
+        current(ctx)
+    }
+    async fn message_added(&self, ctx: &Context<'_>, #[graphql(name = "orderId")] _order_id: ID) -> OrderEventNode {
+        current(ctx)
+    }
+    async fn my_order_events(&self, ctx: &Context<'_>, #[graphql(name = "after")] _after: Option<String>) -> OrderEventNode {
+        current(ctx)
+    }
+}
+
+/// What makes two subscriptions render an event identically.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ShapeKey {
+    viewer: Option<(Id, Role)>,
+    query: String,
+    operation: Option<String>,
+    variables: String,
+}
+
+type Registry = Mutex<HashMap<ShapeKey, Weak<Shape>>>;
+
+/// One subscription shape, shared by every socket subscribed with it.
+pub struct Shape {
+    id: u64,
+    key: ShapeKey,
+    document: ExecutableDocument,
+    variables: Variables,
+    viewer: Viewer,
+    registry: Weak<Registry>,
+}
+
+impl Drop for Shape {
+    fn drop(&mut self) {
+        if let Some(registry) = self.registry.upgrade() {
+            let mut map = registry.lock().unwrap_or_else(|e| e.into_inner());
+            if map.get(&self.key).is_some_and(|w| w.strong_count() == 0) {
+                map.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// Renders live payloads once per event and shape.
+pub struct LiveRenderer {
+    schema: Schema<RenderRoot, EmptyMutation, EmptySubscription>,
+    shapes: Arc<Registry>,
+    next_id: AtomicU64,
+}
+
+impl LiveRenderer {
+    /// A renderer resolving fields with the same services as the real schema.
+    pub fn new(services: Arc<Services>, hub: Arc<Hub>) -> Self {
+        let schema = Schema::build(RenderRoot, EmptyMutation, EmptySubscription)
+            .data(Loaders::new(services.clone()))
+            .data(services)
+            .data(hub)
+            .finish();
+        Self { schema, shapes: Arc::default(), next_id: AtomicU64::new(1) }
+    }
+
+    /// The shape of a subscription request (already admitted by the real schema), shared with
+    /// the sockets subscribed with the same one. `None` if the document does not parse.
+    pub fn shape(&self, viewer: Viewer, query: &str, operation: Option<&str>, variables: &Variables) -> Option<Arc<Shape>> {
+        let key = ShapeKey {
+            viewer: viewer.require().ok(),
+            query: query.to_owned(),
+            operation: operation.map(str::to_owned),
+            variables: serde_json::to_string(variables).ok()?,
+        };
+        let mut map = self.shapes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(shape) = map.get(&key).and_then(Weak::upgrade) {
+            return Some(shape);
+        }
+        let mut document = async_graphql::parser::parse_query(query).ok()?;
+        match &mut document.operations {
+            DocumentOperations::Single(op) => op.node.ty = OperationType::Query,
+            DocumentOperations::Multiple(ops) => ops.values_mut().for_each(|op| op.node.ty = OperationType::Query),
+        }
+        let shape = Arc::new(Shape {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            key: key.clone(),
+            document,
+            variables: variables.clone(),
+            viewer,
+            registry: Arc::downgrade(&self.shapes),
+        });
+        map.insert(key, Arc::downgrade(&shape));
+        Some(shape)
+    }
+
+    /// How many shapes are live (for tests and metrics).
+    pub fn shape_count(&self) -> usize {
+        self.shapes.lock().unwrap_or_else(|e| e.into_inner()).values().filter(|w| w.strong_count() > 0).count()
+    }
+
+    /// The payload (`{"data": …}`, with `errors` when a field failed) of `event` for `shape`.
+    pub async fn payload(&self, shape: &Shape, event: &Delivered) -> Arc<str> {
+        event
+            .rendered(shape.id, || async {
+                metrics::counter!("adbridge_live_renders_total").increment(1);
+                let mut request = Request::new(shape.key.query.clone())
+                    .variables(shape.variables.clone())
+                    .data(shape.viewer)
+                    .data(Current(event.event.clone()));
+                if let Some(op) = &shape.key.operation {
+                    request = request.operation_name(op.clone());
+                }
+                request.set_parsed_query(shape.document.clone());
+                let mut response = self.schema.execute(request).await;
+                for e in &mut response.errors {
+                    ensure_code(e, true);
+                }
+                match serde_json::to_string(&response) {
+                    Ok(text) => Arc::from(text),
+                    Err(e) => {
+                        tracing::error!(error = %e, "serialising a live payload");
+                        Arc::from(r#"{"data":null,"errors":[{"message":"Internal error","extensions":{"code":"INTERNAL"}}]}"#)
+                    }
+                }
+            })
+            .await
+    }
+}
