@@ -46,6 +46,10 @@ impl Histogram {
         self.0[bucket].fetch_add(1, Ordering::Relaxed);
     }
 
+    fn reset(&self) {
+        self.0.iter().for_each(|c| c.store(0, Ordering::Relaxed));
+    }
+
     /// (p50, p99, max) in ms.
     fn summary(&self) -> (f64, f64, f64) {
         let counts: Vec<u64> = self.0.iter().map(|c| c.load(Ordering::Relaxed)).collect();
@@ -226,13 +230,51 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let (cpu0, rss_idle) = proc_stat();
+    let (_, rss_idle) = proc_stat();
     println!(
         "subscribers={subscribers} unrelated={unrelated} connected in {:.1}s rss_before={rss_before}KiB rss_idle={rss_idle}KiB per_subscriber={:.1}KiB{}",
         connecting.elapsed().as_secs_f64(),
         (rss_idle.saturating_sub(rss_before)) as f64 / total.max(1) as f64,
         if std::env::var("LOAD_SERVER_PID").is_ok() { " (server only)" } else { " (server+clients)" }
     );
+
+    // Warm-up, not counted: one second of writes at the rate (the writing instance opens its
+    // database connections), every subscriber has them before the measured run starts.
+    let warm_ups = rate.clamp(1, 20);
+    for n in 0..warm_ups {
+        let res = match &order {
+            Some(order) => {
+                gql(
+                    &http,
+                    &write_base,
+                    Some(&adv_token),
+                    "mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }",
+                    json!({ "i": { "orderId": order, "body": format!("warm-up {n}") } }),
+                )
+                .await
+            }
+            None => {
+                gql(
+                    &http,
+                    &write_base,
+                    Some(&adv_token),
+                    "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } } }",
+                    json!({ "i": { "adSpaceId": space, "brief": "Load test brief" } }),
+                )
+                .await
+            }
+        };
+        anyhow::ensure!(res.get("errors").is_none(), "warm-up write: {res}");
+        tokio::time::sleep(Duration::from_secs_f64(1.0 / rate.max(1) as f64)).await;
+    }
+    let warming = Instant::now();
+    while received.load(Ordering::Relaxed) < subscribers * warm_ups && warming.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    anyhow::ensure!(received.load(Ordering::Relaxed) == subscribers * warm_ups, "not every subscriber got the warm-up events");
+    received.store(0, Ordering::Relaxed);
+    hist.reset();
+    let (cpu0, _) = proc_stat();
 
     let placed = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));

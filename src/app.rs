@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -61,8 +62,17 @@ impl App {
         let schema = build_schema(services.clone(), realtime.hub.clone(), limits);
         let live = LiveRenderer::new(services.clone(), realtime.hub.clone());
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
-        let state =
-            Arc::new(AppState { config, store, services, schema, ws_admissions: Semaphore::new(WS_ADMISSIONS), live, redis, realtime });
+        let state = Arc::new(AppState {
+            config,
+            store,
+            services,
+            schema,
+            ws_admissions: Semaphore::new(WS_ADMISSIONS),
+            sessions: Arc::default(),
+            live,
+            redis,
+            realtime,
+        });
         Ok(Self { state, listener })
     }
 
@@ -82,12 +92,22 @@ impl App {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let every = std::time::Duration::from_secs(self.state.config.sweep_secs);
         let sweeper = tokio::spawn(crate::domain::orders::deadlines::run_sweeper(self.state.services.clone(), every, stopped));
+        let keep_alive = std::time::Duration::from_secs(self.state.config.ws_ping_secs.max(1));
+        let sessions = Arc::downgrade(&self.state.sessions);
+        let session_watch = tokio::spawn(crate::http::session_watch::run(sessions, self.state.services.clone(), keep_alive));
         let shutdown = async move {
             shutdown.await;
             let _ = stop.send(true);
         };
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving");
+        // No Nagle delay: a live event is one small write, and must not wait for the ACK of the last.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "setting TCP_NODELAY");
+            }
+        });
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("serving");
         sweeper.abort();
+        session_watch.abort();
         served
     }
 }
@@ -118,7 +138,7 @@ pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>, eve
 
 /// Connects to Redis with a self-reconnecting connection manager (fails fast when unreachable).
 async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManager> {
-    let client = redis::Client::open(url).context("parsing REDIS_URL")?;
+    let client = crate::events::redis_client(url).context("parsing REDIS_URL")?;
     let config = redis::aio::ConnectionManagerConfig::new().set_connection_timeout(Some(std::time::Duration::from_secs(5)));
     redis::aio::ConnectionManager::new_with_config(client, config).await.context("connecting to Redis")
 }

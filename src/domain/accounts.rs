@@ -190,8 +190,8 @@ pub trait AccountsRepo: Send + Sync {
     async fn live_session(&self, token_hash: &str, now: DateTime<Utc>) -> DomainResult<Option<(Id, User)>>;
     /// Revokes a session.
     async fn revoke_session(&self, session_id: Id, now: DateTime<Utc>) -> DomainResult<()>;
-    /// Whether a session is still live.
-    async fn session_is_live(&self, session_id: Id, now: DateTime<Utc>) -> DomainResult<bool>;
+    /// Which of `ids` are live sessions (unexpired, unrevoked).
+    async fn live_sessions(&self, ids: &[Id], now: DateTime<Utc>) -> DomainResult<Vec<Id>>;
 }
 
 /// Sign-up, log-in, sessions and profiles.
@@ -276,12 +276,10 @@ impl AccountService {
         }
     }
 
-    /// Whether the viewer's session is still live (subscriptions end when it is not).
-    pub async fn still_signed_in(&self, viewer: &Viewer) -> DomainResult<bool> {
-        match viewer {
-            Viewer::User { session_id, .. } => self.repo.session_is_live(*session_id, self.clock.now()).await,
-            Viewer::Anonymous => Ok(true),
-        }
+    /// Which of the sessions `ids` are still live (unexpired, not logged out): websocket
+    /// streams end when theirs is not.
+    pub async fn live_sessions(&self, ids: &[Id]) -> DomainResult<std::collections::HashSet<Id>> {
+        Ok(self.repo.live_sessions(ids, self.clock.now()).await?.into_iter().collect())
     }
 
     /// The signed-in user.

@@ -39,7 +39,7 @@ mod stream;
 use std::sync::Arc;
 
 pub use hub::{Delivered, Hub, POLL, TOPIC_CAPACITY, Topic};
-pub use redis::RedisBus;
+pub use redis::{RedisBus, redis_client};
 pub use stream::Feed;
 
 use crate::config::Config;

@@ -31,7 +31,7 @@ impl RedisBus {
     /// The channel is named after `database_url`, so instances share it only when they share
     /// a database.
     pub fn start(url: &str, conn: redis::aio::ConnectionManager, database_url: &str, hub: Arc<Hub>) -> anyhow::Result<Self> {
-        let client = redis::Client::open(url)?;
+        let client = redis_client(url)?;
         let channel = channel_for(database_url);
         let (tx, rx) = mpsc::channel(PUBLISH_QUEUE);
         let publisher = tokio::spawn(publisher(conn, channel.clone(), rx));
@@ -67,6 +67,15 @@ impl EventBus for RedisBus {
 }
 
 /// The channel of the instances sharing `database_url`.
+/// A Redis client for `url` whose connections send without Nagle's delay (redis-rs leaves it
+/// on): a publish or an event message is one small write that must not wait for an ACK.
+pub fn redis_client(url: &str) -> redis::RedisResult<redis::Client> {
+    use redis::IntoConnectionInfo;
+    let info = url.into_connection_info()?;
+    let tcp = redis::io::tcp::TcpSettings::default().set_nodelay(true);
+    redis::Client::open(info.set_tcp_settings(tcp))
+}
+
 pub fn channel_for(database_url: &str) -> String {
     let digest = Sha256::digest(database_url.as_bytes());
     format!("adbridge:events:{}", hex::encode(&digest[..8]))

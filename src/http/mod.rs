@@ -3,6 +3,7 @@
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod session_watch;
 pub mod webhooks;
 pub mod ws;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     /// reconnect storm waits here, cheaply, instead of holding thousands of database queries
     /// (and their buffers) in flight.
     pub ws_admissions: tokio::sync::Semaphore,
+    /// The sessions of this instance's websockets, checked for all of them at once.
+    pub sessions: Arc<session_watch::SessionWatch>,
     /// Renders live subscription payloads once per event and subscription shape.
     pub live: crate::graphql::live::LiveRenderer,
     /// Whether a Redis connection is configured and reachable (for `/readyz`).

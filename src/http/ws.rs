@@ -10,9 +10,14 @@
 //! - each socket has one bounded outgoing queue: a client that stops reading fills it and is
 //!   closed with 1013 ("try again later"), so it never stalls others or grows memory; it resumes
 //!   from its last cursor;
-//! - each subscription runs in its own task, so one busy stream cannot starve the others;
-//! - at each keep-alive, a socket running streams checks its session: after a log-out (or
-//!   expiry) it is closed with 4403 and its streams end.
+//! - one task per socket: it reads client messages, polls the socket's operations into one
+//!   queue and writes the queue out; an order-feed subscription's events are rendered once per
+//!   subscription shape for every socket (`graphql::live`), so a socket only frames them;
+//! - authentications and operation starts run at most `WS_ADMISSIONS` at once per instance,
+//!   so a reconnect storm waits cheaply instead of piling up database queries;
+//! - at each keep-alive, a socket running streams checks its session (in memory: the instance's
+//!   `SessionWatch` asks the database for all sockets at once): after a log-out (or expiry) it
+//!   is closed with 4403 and its streams end.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -35,6 +40,7 @@ use tokio::time::{Interval, Sleep};
 use super::AppState;
 use super::graphql::request_from_map;
 use super::metrics::OpenSocket;
+use super::session_watch::Watched;
 use crate::domain::{DomainError, Viewer};
 use crate::graphql::ClientAddr;
 use crate::graphql::error::ensure_code;
@@ -104,8 +110,18 @@ async fn serve(mut socket: WebSocket, protocol: Protocol, app: Arc<AppState>, pe
     tokio::pin!(init_deadline);
     let ping_every = Duration::from_secs(app.config.ws_ping_secs.max(1));
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
-    let mut conn =
-        Connection { protocol, app, peer, viewer: None, init_seen: false, subs: Vec::new(), out: VecDeque::new(), queue, unflushed: false };
+    let mut conn = Connection {
+        protocol,
+        app,
+        peer,
+        viewer: None,
+        session: None,
+        init_seen: false,
+        subs: Vec::new(),
+        out: VecDeque::new(),
+        queue,
+        unflushed: false,
+    };
 
     let close = loop {
         let event = std::future::poll_fn(|cx| conn.poll_event(cx, &mut socket, init_deadline.as_mut(), &mut ping)).await;
@@ -114,7 +130,7 @@ async fn serve(mut socket: WebSocket, protocol: Protocol, app: Arc<AppState>, pe
             Event::TooSlow => break Some(TOO_SLOW),
             Event::Gone => break None,
             Event::Ping => {
-                if !conn.subs.is_empty() && !still_signed_in(&conn.app, conn.viewer).await {
+                if !conn.subs.is_empty() && conn.session.as_ref().is_some_and(Watched::ended) {
                     break Some(Close(4403, "Session ended"));
                 }
                 let msg = if protocol == Protocol::TransportWs { r#"{"type":"ping"}"# } else { r#"{"type":"ka"}"# };
@@ -161,6 +177,8 @@ struct Connection {
     app: Arc<AppState>,
     peer: SocketAddr,
     viewer: Option<Viewer>,
+    /// The session, watched for its end (log-out, expiry) once authenticated.
+    session: Option<Watched>,
     init_seen: bool,
     subs: Vec<Operation>,
     out: VecDeque<Message>,
@@ -304,6 +322,9 @@ impl Connection {
         match viewer {
             Ok(viewer) => {
                 self.viewer = Some(viewer);
+                if let Viewer::User { session_id, .. } = viewer {
+                    self.session = Some(self.app.sessions.watch(session_id));
+                }
                 self.send(json!({ "type": "connection_ack" }))?;
                 if self.protocol == Protocol::Legacy {
                     self.send(json!({ "type": "ka" }))?;
@@ -326,20 +347,6 @@ impl Connection {
     }
 }
 
-/// Whether the socket's session is still live (a logged-out or expired session ends the
-/// socket's streams, checked at each keep-alive while streams run). A database error keeps the
-/// socket open.
-async fn still_signed_in(app: &AppState, viewer: Option<Viewer>) -> bool {
-    let Some(viewer) = viewer else { return true };
-    match app.services.accounts.still_signed_in(&viewer).await {
-        Ok(live) => live,
-        Err(e) => {
-            tracing::warn!(error = %e, "checking a websocket session");
-            true
-        }
-    }
-}
-
 /// The messages of one operation. The real schema runs it first (validation, authorisation,
 /// the first result of a query or mutation). An order-feed subscription hands its feed over
 /// through a [`FeedSlot`]; its events are then rendered once per shape by the
@@ -353,6 +360,8 @@ fn operation(
     peer: SocketAddr,
 ) -> BoxStream<'static, Utf8Bytes> {
     let data_type = if protocol == Protocol::TransportWs { "next" } else { "data" };
+    // The id as a JSON string, escaped once for every message of the operation.
+    let id = Value::String(id).to_string();
     let parts = (request.query.clone(), request.operation_name.clone(), request.variables.clone());
     let slot = FeedSlot::default();
     let request = request.data(viewer).data(ClientAddr(peer.ip())).data(slot.clone());
@@ -408,14 +417,14 @@ fn operation(
     })
 }
 
-/// `{"type":…,"id":…,"payload":…}` around an already serialised payload (none when empty).
+/// `{"type":…,"id":…,"payload":…}` around an already serialised id and payload (no payload
+/// when empty).
 fn frame(kind: &str, id: &str, payload: &str) -> Utf8Bytes {
-    let id = Value::String(id.to_owned()).to_string();
     let mut text = String::with_capacity(payload.len() + id.len() + kind.len() + 32);
     text.push_str(r#"{"type":""#);
     text.push_str(kind);
     text.push_str(r#"","id":"#);
-    text.push_str(&id);
+    text.push_str(id);
     if !payload.is_empty() {
         text.push_str(r#","payload":"#);
         text.push_str(payload);

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use super::entities::{session, user};
 use super::{Store, from_json_list, internal, is_unique_violation, to_json_list};
@@ -144,13 +144,16 @@ impl AccountsRepo for Store {
         Ok(())
     }
 
-    async fn session_is_live(&self, session_id: Id, now: DateTime<Utc>) -> DomainResult<bool> {
-        let found = session::Entity::find_by_id(session_id)
+    async fn live_sessions(&self, ids: &[Id], now: DateTime<Utc>) -> DomainResult<Vec<Id>> {
+        session::Entity::find()
+            .select_only()
+            .column(session::Column::Id)
+            .filter(session::Column::Id.is_in(ids.iter().copied()))
             .filter(session::Column::RevokedAt.is_null())
             .filter(session::Column::ExpiresAt.gt(now))
-            .one(self.db())
+            .into_tuple::<Id>()
+            .all(self.db())
             .await
-            .map_err(internal)?;
-        Ok(found.is_some())
+            .map_err(internal)
     }
 }

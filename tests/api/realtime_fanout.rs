@@ -145,3 +145,16 @@ async fn a_client_that_stops_reading_is_closed_with_1013_and_the_others_get_ever
     assert_eq!(code, 1013, "closed as too slow after {got} events");
     assert!(got < EVENTS, "the stalled client's backlog was bounded ({got} of {EVENTS})");
 }
+
+#[tokio::test]
+async fn logging_out_on_another_instance_ends_the_sockets_streams_here() {
+    let app = TestApp::spawn_with(|c| c.ws_ping_secs = 1).await;
+    let other = app.another_instance().await;
+    let (_, order_id, advertiser, _) = placed_order(&app).await;
+    let mut ws = WsClient::connect_and_init(&app.ws_url(), Some(&advertiser.token)).await;
+    ws.subscribe("1", SHAPED, json!({ "o": order_id })).await;
+    eventually("the subscription is live", || app.state.realtime.hub.topic_count() == 1).await;
+    other.gql(Some(&advertiser.token), "mutation { logOut { revoked } }", json!({})).await.assert_ok();
+    assert_eq!(ws.next_event_within(Duration::from_secs(5)).await, WsEvent::Closed(4403));
+    eventually("the stream's topic is released", || app.state.realtime.hub.topic_count() == 0).await;
+}
