@@ -126,12 +126,22 @@ async fn a_client_that_stops_reading_is_closed_with_1013_and_the_others_get_ever
         seqs
     });
     let pad = "x".repeat(60_000);
-    for n in 0..EVENTS {
-        commit_on(&app.state, order, json!({ "n": n, "pad": pad }), Duration::ZERO, true).await;
+    let state = app.state.clone();
+    let writing = tokio::spawn(async move {
+        for n in 0..EVENTS {
+            commit_on(&state, order, json!({ "n": n, "pad": pad }), Duration::ZERO, true).await;
+        }
+    });
+    // The stalled socket is closed as soon as its queue overflows (its shape goes with it); it
+    // gets its close frame if it reads again soon enough, so it starts reading then.
+    let live = &app.state.live;
+    for _ in 0..600 {
+        if live.shape_count() < 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let seqs = reading.await.unwrap();
-    assert_eq!(seqs, (2..=EVENTS as i64 + 1).collect::<Vec<_>>(), "the reading client gets every event, in order");
-
+    assert_eq!(live.shape_count(), 1, "the stalled socket was closed within 60 s");
     let mut got = 0;
     let code = loop {
         match stalled.next_event_within(Duration::from_secs(30)).await {
@@ -144,6 +154,9 @@ async fn a_client_that_stops_reading_is_closed_with_1013_and_the_others_get_ever
     };
     assert_eq!(code, 1013, "closed as too slow after {got} events");
     assert!(got < EVENTS, "the stalled client's backlog was bounded ({got} of {EVENTS})");
+    writing.await.unwrap();
+    let seqs = reading.await.unwrap();
+    assert_eq!(seqs, (2..=EVENTS as i64 + 1).collect::<Vec<_>>(), "the reading client gets every event, in order");
 }
 
 #[tokio::test]
