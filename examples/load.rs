@@ -15,7 +15,8 @@
 //!   and CPU then cover server and clients. With `LOAD_URL=http://127.0.0.1:8000` and
 //!   `LOAD_SERVER_PID=<pid>` it drives a separately started `adbridge serve` and reads that
 //!   process's RSS and CPU: server-only figures. `LOAD_WRITE_URL` sends the mutations to
-//!   another instance (two instances through Redis).
+//!   another instance (two instances through Redis). Both take comma-separated URLs: the
+//!   subscribers, and the writes, then go round-robin over those instances.
 //!
 //! Latency is measured from each event's `createdAt` (stamped in the committing transaction)
 //! to the moment the subscriber has the message, on the same clock.
@@ -150,8 +151,20 @@ fn subscriber(
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// Against a separate server the tool runs on one thread by default (it needs less than a core,
+/// and two worker threads would only compete with the server's for the two cores), or on
+/// `LOAD_THREADS` worker threads; with the app in process it runs on the usual multi-threaded
+/// runtime.
+fn main() -> anyhow::Result<()> {
+    let mut runtime = if std::env::var("LOAD_URL").is_ok() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    runtime.enable_all().build()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let (subscribers, rate, seconds) =
         (args.first().copied().unwrap_or(1000), args.get(1).copied().unwrap_or(10), args.get(2).copied().unwrap_or(10));
@@ -174,8 +187,14 @@ async fn main() -> anyhow::Result<()> {
             format!("http://{addr}")
         }
     };
-    let write_base = std::env::var("LOAD_WRITE_URL").unwrap_or_else(|_| base.clone());
-    let ws_url = format!("ws://{}/graphql/ws", base.trim_start_matches("http://"));
+    // Several comma-separated URLs: subscribers (and writes) go round-robin over the instances.
+    let bases: Vec<String> = base.split(',').map(str::to_owned).collect();
+    let base = bases[0].clone();
+    let writes_to: Vec<String> =
+        std::env::var("LOAD_WRITE_URL").map(|w| w.split(',').map(str::to_owned).collect()).unwrap_or_else(|_| vec![base.clone()]);
+    let write_base = writes_to[0].clone();
+    let ws_urls: Vec<String> = bases.iter().map(|b| format!("ws://{}/graphql/ws", b.trim_start_matches("http://"))).collect();
+    let ws_url = ws_urls[0].clone();
     let http = reqwest::Client::new();
     let inf_token = sign_up(&http, &base, "INFLUENCER").await;
     let adv_token = sign_up(&http, &base, "ADVERTISER").await;
@@ -208,7 +227,7 @@ async fn main() -> anyhow::Result<()> {
             ),
             None => (inf_token.clone(), format!("subscription {{ myOrderEvents {selection} }}"), json!({})),
         };
-        subscriber(ws_url.clone(), token, query, vars, received.clone(), hist.clone(), ready.clone());
+        subscriber(ws_urls[i as usize % ws_urls.len()].clone(), token, query, vars, received.clone(), hist.clone(), ready.clone());
         if i % 500 == 499 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -285,7 +304,8 @@ async fn main() -> anyhow::Result<()> {
     while started.elapsed() < Duration::from_secs(seconds) {
         tick.tick().await;
         n += 1;
-        let (http, base, placed, failed) = (http.clone(), write_base.clone(), placed.clone(), failed.clone());
+        let write_base = writes_to[n as usize % writes_to.len()].clone();
+        let (http, base, placed, failed) = (http.clone(), write_base, placed.clone(), failed.clone());
         let (query, token, vars) = match &order {
             Some(order) => (
                 "mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }",

@@ -4,6 +4,7 @@
 #   scripts/load.sh SUBSCRIBERS RATE_PER_S SECONDS            one instance, SQLite, in-process bus
 #   INSTANCES=2 scripts/load.sh 1000 10 10                     two instances on Postgres + Redis:
 #                                                              subscribers on A, writes on B
+#   SPREAD=1 INSTANCES=2 scripts/load.sh 1000 10 10            subscribers and writes over both
 # Environment: DATABASE_URL / REDIS_URL for the servers (INSTANCES=2 defaults them to the
 # machine's Postgres and Redis, on a fresh database), LOAD_MODE / LOAD_UNRELATED for the tool
 # (see examples/load.rs), TARGET_DIR for the cargo target directory.
@@ -35,7 +36,15 @@ for i in $(seq 1 "$INSTANCES"); do
   until curl -sf "http://127.0.0.1:$((8100 + i))/healthz" >/dev/null; do sleep 0.2; done
 done
 export LOAD_URL=http://127.0.0.1:8101 LOAD_SERVER_PID=${pids[0]}
-if [ "$INSTANCES" -gt 1 ]; then export LOAD_WRITE_URL=http://127.0.0.1:8102; fi
+if [ "$INSTANCES" -gt 1 ]; then
+  if [ "${SPREAD:-0}" = 1 ]; then
+    # Subscribers and writes spread over both instances (half of each event's deliveries cross Redis).
+    export LOAD_URL=http://127.0.0.1:8101,http://127.0.0.1:8102 LOAD_WRITE_URL=http://127.0.0.1:8101,http://127.0.0.1:8102
+  else
+    # Every subscriber on A, every write on B: every delivery crosses Redis.
+    export LOAD_WRITE_URL=http://127.0.0.1:8102
+  fi
+fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; instances: $INSTANCES; database: ${DATABASE_URL%%:*}; bus: ${REDIS_URL:+redis}${REDIS_URL:-in-process}" >&2
 status=0
 "$TARGET_DIR/release/examples/load" "$@" || status=$?
