@@ -142,6 +142,29 @@ async fn the_graphql_ws_client_receives_a_live_order_event() {
 }
 
 #[tokio::test]
+async fn graphiqls_own_fetcher_subscribes_with_the_headers_tab_token_and_receives_a_live_event() {
+    let app = TestApp::spawn().await;
+    let (advertiser, influencer, order) = pending_order(&app).await;
+    tokio::task::spawn_blocking(crate::clients::node_dir).await.unwrap();
+    let node = {
+        let args = vec![format!("{}/graphql", app.base), app.ws_url(), advertiser.token.clone(), order.clone()];
+        tokio::spawn(async move { crate::clients::run_node("graphiql-live.mjs", &args).await })
+    };
+    let hub = app.state.realtime.hub.clone();
+    for _ in 0..300 {
+        if hub.topic_count() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(hub.topic_count() > 0, "GraphiQL's subscription is live within 15 s");
+    accept(&app, &influencer, &order).await.assert_ok();
+    let out = node.await.unwrap();
+    assert!(out.contains(r#"me {"me":{"role":"ADVERTISER"}}"#), "{out}");
+    assert!(out.contains(r#"event {"kind":"STATUS_CHANGED","toStatus":"PAYMENT_REQUIRED"}"#), "{out}");
+}
+
+#[tokio::test]
 async fn a_subscriber_on_instance_a_sees_every_change_made_on_instance_b_in_order() {
     let a = TestApp::spawn().await;
     let b = a.another_instance().await;
