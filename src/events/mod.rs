@@ -25,7 +25,8 @@
 //!   receiver. An event goes to its order's topic and to the topics of its two parties only, so
 //!   an event wakes only the sockets that should get it, whatever the number of other
 //!   subscribers. Each event is wrapped once in an `Arc` ([`Delivered`]) shared by every
-//!   receiver.
+//!   receiver, together with its renderings: one per subscription shape, computed by the
+//!   first socket that needs it (`graphql::live`) and only framed by the others.
 //! - **Subscriptions** ([`Hub::feed`]) subscribe to their live topic *first*, then replay
 //!   `events_after(scope, cursor)` from the database, then stream live events, skipping ids
 //!   already sent: no gap, no duplicate, in order. A lagging receiver (a slow consumer that

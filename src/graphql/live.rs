@@ -38,17 +38,25 @@ pub struct LiveFeed {
 /// Request data asking the subscription resolvers to hand their feed over instead of
 /// returning it to async-graphql.
 #[derive(Clone, Default)]
-pub struct FeedSlot(Arc<Mutex<Option<LiveFeed>>>);
+pub struct FeedSlot(Arc<Mutex<Vec<LiveFeed>>>);
+
+/// A subscription selected more than one root field (the spec allows exactly one).
+#[derive(Debug)]
+pub struct SeveralRootFields;
 
 impl FeedSlot {
-    /// Stores the feed (called by the resolver).
+    /// Stores a feed (called by the resolver).
     pub fn put(&self, feed: LiveFeed) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(feed);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(feed);
     }
 
-    /// Takes the feed, if a resolver stored one.
-    pub fn take(&self) -> Option<LiveFeed> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    /// Takes the feed, if a resolver stored one; an error if several did.
+    pub fn take(&self) -> Result<Option<LiveFeed>, SeveralRootFields> {
+        let mut feeds = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        match feeds.len() {
+            0 | 1 => Ok(feeds.pop()),
+            _ => Err(SeveralRootFields),
+        }
     }
 }
 

@@ -44,7 +44,7 @@ use super::session_watch::Watched;
 use crate::domain::{DomainError, Viewer};
 use crate::graphql::ClientAddr;
 use crate::graphql::error::ensure_code;
-use crate::graphql::live::FeedSlot;
+use crate::graphql::live::{FeedSlot, SeveralRootFields};
 
 /// The two sub-protocols spoken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -387,7 +387,15 @@ fn operation(
         }
         drop(responses);
         drop(admitted);
-        if let Some(live) = slot.take() {
+        let live = match slot.take() {
+            Ok(live) => live,
+            Err(SeveralRootFields) => {
+                let error = json!([{ "message": "A subscription must select exactly one root field", "extensions": { "code": "BAD_USER_INPUT" } }]);
+                yield frame("error", &id, &error.to_string());
+                return;
+            }
+        };
+        if let Some(live) = live {
             let shape = {
                 let (query, operation, variables) = parts;
                 app.live.shape(viewer, &query, operation.as_deref(), &variables)

@@ -171,3 +171,38 @@ async fn logging_out_on_another_instance_ends_the_sockets_streams_here() {
     assert_eq!(ws.next_event_within(Duration::from_secs(5)).await, WsEvent::Closed(4403));
     eventually("the stream's topic is released", || app.state.realtime.hub.topic_count() == 0).await;
 }
+
+#[tokio::test]
+async fn a_legacy_graphql_ws_client_gets_live_events_as_data_messages_and_stop_ends_them() {
+    let app = TestApp::spawn().await;
+    let (order, order_id, advertiser, _) = placed_order(&app).await;
+    let mut ws = WsClient::connect(&app.ws_url(), "graphql-ws").await;
+    ws.send(json!({ "type": "connection_init", "payload": { "authToken": advertiser.token } })).await;
+    assert_eq!(ws.next_message().await["type"], "connection_ack");
+    ws.send(json!({ "type": "start", "id": "x", "payload": { "query": SHAPED, "variables": { "o": order_id } } })).await;
+    let hub = app.state.realtime.hub.clone();
+    eventually("the subscription is live", || hub.topic_count() == 1).await;
+    commit_on(&app.state, order, json!({ "n": 1 }), Duration::ZERO, true).await;
+    let msg = ws.next_message().await;
+    assert_eq!(msg["type"], "data", "{msg}");
+    assert_eq!(msg["id"], "x", "{msg}");
+    assert_eq!(msg["payload"]["data"]["e"]["seq"], 2, "{msg}");
+    ws.send(json!({ "type": "stop", "id": "x" })).await;
+    eventually("the stream is stopped", || hub.topic_count() == 0).await;
+}
+
+#[tokio::test]
+async fn a_subscription_with_two_root_fields_is_refused_with_an_error_message() {
+    let app = TestApp::spawn().await;
+    let (_, order_id, advertiser, _) = placed_order(&app).await;
+    let mut ws = WsClient::connect_and_init(&app.ws_url(), Some(&advertiser.token)).await;
+    let query = "subscription($o: ID!) { a: orderEvents(orderId: $o) { seq } b: messageAdded(orderId: $o) { seq } }";
+    ws.subscribe("1", query, json!({ "o": order_id })).await;
+    let msg = ws.next_message().await;
+    assert_eq!(msg["type"], "error", "{msg}");
+    assert_eq!(msg["payload"][0]["extensions"]["code"], "BAD_USER_INPUT", "{msg}");
+    eventually("no stream is left behind", || app.state.realtime.hub.topic_count() == 0).await;
+    // The socket stays usable.
+    ws.subscribe("2", "subscription($o: ID!) { orderEvents(orderId: $o) { seq } }", json!({ "o": order_id })).await;
+    eventually("the single-field subscription is live", || app.state.realtime.hub.topic_count() == 1).await;
+}
