@@ -36,18 +36,25 @@ impl Hub {
         topic: Topic,
         after: Option<Id>,
     ) -> impl Stream<Item = DomainResult<Arc<Delivered>>> + Send + 'static + use<> {
+        // The feed owns the receiver from here: dropped at any await below, it unsubscribes.
         let rx = self.subscribe(topic);
-        let start = match after {
-            Some(after) => after,
-            None => match self.store().last_event_id().await {
+        let mut feed = Feed {
+            hub: self.clone(),
+            topic,
+            rx: Some(rx),
+            backlog: VecDeque::new(),
+            last_sent: after.unwrap_or(0),
+            replay: after.is_some(),
+        };
+        if after.is_none() {
+            feed.last_sent = match self.store().last_event_id().await {
                 Ok(newest) => newest.max(self.last_id()),
                 Err(e) => {
                     tracing::warn!(error = ?e, "reading the newest event id; starting from the hub's");
                     self.last_id()
                 }
-            },
-        };
-        let feed = Feed { hub: self.clone(), topic, rx: Some(rx), backlog: VecDeque::new(), last_sent: start, replay: after.is_some() };
+            };
+        }
         futures::stream::unfold(feed, |mut feed| async move {
             let next = feed.next().await?;
             Some((next, feed))

@@ -11,11 +11,11 @@
 //! subscription cost one execution and one serialisation per event, and each socket only frames
 //! the shared text. Different viewers never share a payload (fields may depend on who looks).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Request, Schema, Variables};
 use futures::stream::BoxStream;
 
@@ -138,6 +138,7 @@ impl LiveRenderer {
             .data(Loaders::new(services.clone()))
             .data(services)
             .data(hub)
+            .limit_recursive_depth(64)
             .finish();
         Self { schema, shapes: Arc::default(), next_id: AtomicU64::new(1) }
     }
@@ -151,14 +152,19 @@ impl LiveRenderer {
             operation: operation.map(str::to_owned),
             variables: serde_json::to_string(variables).ok()?,
         };
-        let mut map = self.shapes.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(shape) = map.get(&key).and_then(Weak::upgrade) {
+        if let Some(shape) = self.lock().get(&key).and_then(Weak::upgrade) {
             return Some(shape);
         }
-        let mut document = async_graphql::parser::parse_query(query).ok()?;
+        // Parsed outside the lock; the render document keeps only the subscription operation
+        // and the fragments it uses (GraphiQL sends every operation of its editor).
+        let mut document = selected_operation(&async_graphql::parser::parse_query(query).ok()?, operation)?;
         match &mut document.operations {
             DocumentOperations::Single(op) => op.node.ty = OperationType::Query,
             DocumentOperations::Multiple(ops) => ops.values_mut().for_each(|op| op.node.ty = OperationType::Query),
+        }
+        let mut map = self.lock();
+        if let Some(shape) = map.get(&key).and_then(Weak::upgrade) {
+            return Some(shape);
         }
         let shape = Arc::new(Shape {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
@@ -170,6 +176,10 @@ impl LiveRenderer {
         });
         map.insert(key, Arc::downgrade(&shape));
         Some(shape)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ShapeKey, Weak<Shape>>> {
+        self.shapes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// How many shapes are live (for tests and metrics).
@@ -203,5 +213,107 @@ impl LiveRenderer {
                 }
             })
             .await
+    }
+}
+
+/// The operation `name` selects in `doc` (the only one when `name` is `None`), alone in a
+/// document with only the fragments it uses.
+pub fn selected_operation(doc: &ExecutableDocument, name: Option<&str>) -> Option<ExecutableDocument> {
+    let operations = match (&doc.operations, name) {
+        (DocumentOperations::Single(op), None) => DocumentOperations::Single(op.clone()),
+        (DocumentOperations::Single(_), Some(_)) => return None,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => DocumentOperations::Multiple(ops.clone()),
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            let (key, op) = ops.iter().find(|(key, _)| key.as_str() == name)?;
+            DocumentOperations::Multiple(HashMap::from([(key.clone(), op.clone())]))
+        }
+        (DocumentOperations::Multiple(_), None) => return None,
+    };
+    let op = match &operations {
+        DocumentOperations::Single(op) => op,
+        DocumentOperations::Multiple(ops) => ops.values().next()?,
+    };
+    let mut used = HashSet::new();
+    let mut pending = vec![&op.node.selection_set.node];
+    while let Some(set) = pending.pop() {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => pending.push(&field.node.selection_set.node),
+                Selection::InlineFragment(inline) => pending.push(&inline.node.selection_set.node),
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if used.insert(name.clone())
+                        && let Some(fragment) = doc.fragments.get(name)
+                    {
+                        pending.push(&fragment.node.selection_set.node);
+                    }
+                }
+            }
+        }
+    }
+    let fragments = doc.fragments.iter().filter(|(name, _)| used.contains(*name)).map(|(n, f)| (n.clone(), f.clone())).collect();
+    Some(ExecutableDocument { operations, fragments })
+}
+
+/// The response keys (alias or name) an operation selects at its root, fragments expanded.
+pub fn root_fields(doc: &ExecutableDocument, op: &OperationDefinition) -> HashSet<String> {
+    let mut keys = HashSet::new();
+    let mut seen = HashSet::new();
+    let mut pending = vec![&op.selection_set.node];
+    while let Some(set) = pending.pop() {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    keys.insert(field.node.response_key().node.to_string());
+                }
+                Selection::InlineFragment(inline) => pending.push(&inline.node.selection_set.node),
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if seen.insert(name.clone())
+                        && let Some(fragment) = doc.fragments.get(name)
+                    {
+                        pending.push(&fragment.node.selection_set.node);
+                    }
+                }
+            }
+        }
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(q: &str) -> ExecutableDocument {
+        async_graphql::parser::parse_query(q).unwrap()
+    }
+
+    #[test]
+    fn the_render_document_keeps_the_selected_operation_and_its_fragments_only() {
+        let doc = parse(
+            "query Me { me { id ...U } } subscription S { e: orderEvents(orderId: 1) { ...E } }
+             fragment E on OrderEvent { seq ...F } fragment F on OrderEvent { kind } fragment U on User { id }",
+        );
+        let kept = selected_operation(&doc, Some("S")).unwrap();
+        assert_eq!(kept.operations.iter().count(), 1);
+        let mut names: Vec<_> = kept.fragments.keys().map(|n| n.to_string()).collect();
+        names.sort();
+        assert_eq!(names, ["E", "F"]);
+        assert!(selected_operation(&doc, None).is_none(), "two operations need a name");
+        assert!(selected_operation(&doc, Some("Nope")).is_none());
+        assert!(selected_operation(&parse("subscription { myOrderEvents { seq } }"), None).is_some());
+    }
+
+    #[test]
+    fn root_fields_count_response_keys_through_fragments() {
+        let doc = parse(
+            "subscription { a: orderEvents(orderId: 1) { seq } ...R ... on OrderSubscription { b: messageAdded(orderId: 1) { seq } } }
+                         fragment R on OrderSubscription { a: orderEvents(orderId: 1) { kind } }",
+        );
+        let DocumentOperations::Single(op) = &doc.operations else { panic!() };
+        let mut keys: Vec<_> = root_fields(&doc, &op.node).into_iter().collect();
+        keys.sort();
+        assert_eq!(keys, ["a", "b"]);
     }
 }

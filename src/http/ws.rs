@@ -44,7 +44,8 @@ use super::session_watch::Watched;
 use crate::domain::{DomainError, Viewer};
 use crate::graphql::ClientAddr;
 use crate::graphql::error::ensure_code;
-use crate::graphql::live::{FeedSlot, SeveralRootFields};
+use crate::graphql::live::{FeedSlot, SeveralRootFields, root_fields, selected_operation};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
 
 /// The two sub-protocols spoken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +89,10 @@ const TOO_SLOW: Close = Close(1013, "Client too slow; reconnect and resume");
 
 /// Messages a socket moves from its streams to its queue before it yields to other tasks.
 const BUDGET: usize = 64;
+/// Operations one socket may run at once (more get an `error` message).
+const MAX_OPERATIONS: usize = 100;
+/// Pause after a feed error (a failed replay query) before the feed retries.
+const FEED_RETRY: Duration = Duration::from_secs(1);
 /// How long a closing socket may take to flush its last messages and its close frame (a client
 /// closed as too slow gets its close code once it reads again, if it does so within this time).
 const CLOSE_GRACE: Duration = Duration::from_secs(10);
@@ -197,17 +202,30 @@ impl Connection {
         if self.viewer.is_some() && ping.poll_tick(cx).is_ready() {
             return Poll::Ready(Event::Ping);
         }
+        // Write first: a queue filled while the socket was busy drains before it can overflow.
+        if self.poll_write(cx, socket).is_err() {
+            return Poll::Ready(Event::Gone);
+        }
         let mut budget = BUDGET;
         let mut i = 0;
         while i < self.subs.len() {
             match self.subs[i].1.poll_next_unpin(cx) {
                 Poll::Ready(Some(text)) => {
                     if self.out.len() >= self.queue {
-                        return Poll::Ready(Event::TooSlow);
+                        if self.poll_write(cx, socket).is_err() {
+                            return Poll::Ready(Event::Gone);
+                        }
+                        if self.out.len() >= self.queue {
+                            return Poll::Ready(Event::TooSlow);
+                        }
                     }
                     self.out.push_back(Message::Text(text));
                     budget -= 1;
                     if budget == 0 {
+                        // Another turn later, starting with the next operation, so that a long
+                        // replay in one cannot starve the others.
+                        let first = self.subs.remove(0);
+                        self.subs.push(first);
                         cx.waker().wake_by_ref();
                         break;
                     }
@@ -293,6 +311,14 @@ impl Connection {
                     }
                     return Err(Close(4409, "Subscriber for this id already exists"));
                 }
+                if self.session.as_ref().is_some_and(Watched::ended) {
+                    return Err(Close(4403, "Session ended"));
+                }
+                if self.subs.len() >= MAX_OPERATIONS {
+                    let error = json!([{ "message": format!("At most {MAX_OPERATIONS} operations run at once on a socket"), "extensions": { "code": "RATE_LIMITED" } }]);
+                    self.send_text(frame("error", &Value::String(id).to_string(), &error.to_string()))?;
+                    return Ok(true);
+                }
                 let request = request_from_map(payload).map_err(|_| Close(4400, "Invalid subscribe payload"))?;
                 let ops = operation(self.app.clone(), self.protocol, id.clone(), request, viewer, self.peer);
                 self.subs.push((id, ops));
@@ -316,7 +342,10 @@ impl Connection {
         }
         self.init_seen = true;
         let token = payload.as_ref().and_then(token_of);
-        let admitted = self.app.ws_admissions.acquire().await;
+        let wait = Duration::from_secs(self.app.config.ws_init_timeout_secs);
+        let Ok(admitted) = tokio::time::timeout(wait, self.app.ws_admissions.acquire()).await else {
+            return Err(Close(1013, "Server busy; try again later"));
+        };
         let viewer = self.app.services.accounts.authenticate(token.as_deref()).await;
         drop(admitted);
         match viewer {
@@ -362,6 +391,11 @@ fn operation(
     let data_type = if protocol == Protocol::TransportWs { "next" } else { "data" };
     // The id as a JSON string, escaped once for every message of the operation.
     let id = Value::String(id).to_string();
+    let mut request = request;
+    if several_root_fields(&mut request) {
+        let error = json!([{ "message": "A subscription must select exactly one root field", "extensions": { "code": "BAD_USER_INPUT" } }]);
+        return futures::stream::once(std::future::ready(frame("error", &id, &error.to_string()))).boxed();
+    }
     let parts = (request.query.clone(), request.operation_name.clone(), request.variables.clone());
     let slot = FeedSlot::default();
     let request = request.data(viewer).data(ClientAddr(peer.ip())).data(slot.clone());
@@ -412,17 +446,37 @@ fn operation(
                     }
                     Ok(_) => {}
                     Err(e) => {
+                        // The feed retries from where it was at its next poll: tell the client,
+                        // pause, go on.
                         let mut error = async_graphql::Error::from(e).into_server_error(async_graphql::Pos::default());
+                        error.locations.clear();
                         ensure_code(&mut error, true);
                         let payload = json!({ "data": null, "errors": [error] });
                         yield frame(data_type, &id, &payload.to_string());
-                        break;
+                        tokio::time::sleep(FEED_RETRY).await;
                     }
                 }
             }
         }
         yield frame("complete", &id, "");
     })
+}
+
+/// Whether `request` is a subscription selecting other than exactly one root field (the spec's
+/// "single root field" rule, which async-graphql does not check). Parses the query once; the
+/// execution reuses the parsed document.
+fn several_root_fields(request: &mut Request) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(doc) = request.parsed_query() else { return false };
+    let Some(selected) = selected_operation(doc, name.as_deref()) else { return false };
+    let op = match &selected.operations {
+        DocumentOperations::Single(op) => op,
+        DocumentOperations::Multiple(ops) => match ops.values().next() {
+            Some(op) => op,
+            None => return false,
+        },
+    };
+    op.node.ty == OperationType::Subscription && root_fields(&selected, &op.node).len() != 1
 }
 
 /// `{"type":…,"id":…,"payload":…}` around an already serialised id and payload (no payload

@@ -206,3 +206,34 @@ async fn a_subscription_with_two_root_fields_is_refused_with_an_error_message() 
     ws.subscribe("2", "subscription($o: ID!) { orderEvents(orderId: $o) { seq } }", json!({ "o": order_id })).await;
     eventually("the single-field subscription is live", || app.state.realtime.hub.topic_count() == 1).await;
 }
+
+#[tokio::test]
+async fn a_document_with_several_operations_like_graphiqls_renders_the_selected_subscription() {
+    let app = TestApp::spawn().await;
+    let (order, order_id, advertiser, _) = placed_order(&app).await;
+    let mut ws = WsClient::connect_and_init(&app.ws_url(), Some(&advertiser.token)).await;
+    let document = "query Me { me { ...U } }
+        subscription Watch($o: ID!) { orderEvents(orderId: $o) { ...E } }
+        fragment U on User { id displayName }
+        fragment E on OrderEvent { seq kind }";
+    let payload = json!({ "query": document, "operationName": "Watch", "variables": { "o": order_id } });
+    ws.send(json!({ "type": "subscribe", "id": "w", "payload": payload })).await;
+    eventually("the subscription is live", || app.state.realtime.hub.topic_count() == 1).await;
+    commit_on(&app.state, order, json!({ "n": 1 }), Duration::ZERO, true).await;
+    assert_eq!(next_payload(&mut ws, "w").await, json!({ "data": { "orderEvents": { "seq": 2, "kind": "MESSAGE_POSTED" } } }));
+}
+
+#[tokio::test]
+async fn a_socket_runs_at_most_100_operations_at_once() {
+    let app = TestApp::spawn().await;
+    let (_, order_id, advertiser, _) = placed_order(&app).await;
+    let mut ws = WsClient::connect_and_init(&app.ws_url(), Some(&advertiser.token)).await;
+    for n in 0..100 {
+        ws.subscribe(&format!("s{n}"), "subscription($o: ID!) { orderEvents(orderId: $o) { seq } }", json!({ "o": order_id })).await;
+    }
+    ws.subscribe("one-too-many", "subscription($o: ID!) { orderEvents(orderId: $o) { seq } }", json!({ "o": order_id })).await;
+    let msg = ws.next_message().await;
+    assert_eq!(msg["type"], "error", "{msg}");
+    assert_eq!(msg["id"], "one-too-many", "{msg}");
+    assert_eq!(msg["payload"][0]["extensions"]["code"], "RATE_LIMITED", "{msg}");
+}
