@@ -1,7 +1,7 @@
 //! The instance-level hub: orders incoming events by id, fills gaps from the database and fans
 //! each event out to the topics of its order and its two parties.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -18,6 +18,8 @@ use crate::store::events::EventScope;
 pub const POLL: Duration = Duration::from_millis(500);
 /// Events a topic buffers for its slowest receiver before that receiver lags (and resyncs).
 pub const TOPIC_CAPACITY: usize = 64;
+/// Events kept (with their renderings) for clients that resume after a reconnect.
+pub const RECENT: usize = 1024;
 /// Events read from the database per catch-up query.
 const CATCH_UP_PAGE: u64 = 500;
 
@@ -97,6 +99,7 @@ pub struct Hub {
     store: Store,
     last_id: AtomicI64,
     topics: Mutex<HashMap<Topic, broadcast::Sender<Arc<Delivered>>>>,
+    recent: Mutex<VecDeque<Arc<Delivered>>>,
     rings: mpsc::UnboundedSender<Ring>,
     tasks: Mutex<Vec<AbortHandle>>,
 }
@@ -110,6 +113,7 @@ impl Hub {
             store,
             last_id: AtomicI64::new(last),
             topics: Mutex::new(HashMap::new()),
+            recent: Mutex::new(VecDeque::with_capacity(RECENT)),
             rings: tx,
             tasks: Mutex::new(Vec::new()),
         });
@@ -171,6 +175,13 @@ impl Hub {
         let targets = [Topic::Order(event.order_id), Topic::User(event.advertiser_id), Topic::User(event.influencer_id)];
         let delivered = Arc::new(Delivered::new(event));
         {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            if recent.len() == RECENT {
+                recent.pop_front();
+            }
+            recent.push_back(delivered.clone());
+        }
+        {
             let topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
             for (i, topic) in targets.iter().enumerate() {
                 if targets[..i].contains(topic) {
@@ -183,6 +194,16 @@ impl Hub {
         }
         self.last_id.store(id, Ordering::Release);
         metrics::counter!("adbridge_events_fanned_out_total").increment(1);
+    }
+
+    /// The shared `Delivered` of `event` when it is among the last [`RECENT`] fanned out (so a
+    /// client resuming after a reconnect reuses its renderings), a new one otherwise.
+    pub fn shared(&self, event: OrderEvent) -> Arc<Delivered> {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        match recent.binary_search_by_key(&event.id, |d| d.event.id) {
+            Ok(i) => recent[i].clone(),
+            Err(_) => Arc::new(Delivered::new(event)),
+        }
     }
 
     /// Handles rung events: delivers the next one directly, reads the database on a gap.

@@ -78,7 +78,7 @@ impl Feed {
                 match Box::pin(self.hub.store().events_after(self.topic.scope(), self.last_sent, REPLAY_PAGE)).await {
                     Ok(batch) => {
                         self.replay = batch.len() as u64 == REPLAY_PAGE;
-                        self.backlog.extend(batch.into_iter().map(|e| Arc::new(Delivered::new(e))));
+                        self.backlog.extend(batch.into_iter().map(|e| self.hub.shared(e)));
                         continue;
                     }
                     Err(e) => return Some(Err(e)),
