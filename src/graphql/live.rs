@@ -15,7 +15,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection};
+use async_graphql::Name;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection, SelectionSet,
+};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Request, Schema, Variables};
 use futures::stream::BoxStream;
 
@@ -234,23 +237,7 @@ pub fn selected_operation(doc: &ExecutableDocument, name: Option<&str>) -> Optio
         DocumentOperations::Multiple(ops) => ops.values().next()?,
     };
     let mut used = HashSet::new();
-    let mut pending = vec![&op.node.selection_set.node];
-    while let Some(set) = pending.pop() {
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(field) => pending.push(&field.node.selection_set.node),
-                Selection::InlineFragment(inline) => pending.push(&inline.node.selection_set.node),
-                Selection::FragmentSpread(spread) => {
-                    let name = &spread.node.fragment_name.node;
-                    if used.insert(name.clone())
-                        && let Some(fragment) = doc.fragments.get(name)
-                    {
-                        pending.push(&fragment.node.selection_set.node);
-                    }
-                }
-            }
-        }
-    }
+    walk(doc, &op.node.selection_set.node, true, &mut used, |_| {});
     let fragments = doc.fragments.iter().filter(|(name, _)| used.contains(*name)).map(|(n, f)| (n.clone(), f.clone())).collect();
     Some(ExecutableDocument { operations, fragments })
 }
@@ -258,18 +245,35 @@ pub fn selected_operation(doc: &ExecutableDocument, name: Option<&str>) -> Optio
 /// The response keys (alias or name) an operation selects at its root, fragments expanded.
 pub fn root_fields(doc: &ExecutableDocument, op: &OperationDefinition) -> HashSet<String> {
     let mut keys = HashSet::new();
-    let mut seen = HashSet::new();
-    let mut pending = vec![&op.selection_set.node];
+    walk(doc, &op.selection_set.node, false, &mut HashSet::new(), |field| {
+        keys.insert(field.response_key().node.to_string());
+    });
+    keys
+}
+
+/// Visits the fields of `set` through inline fragments and fragment spreads (recording the
+/// fragments used in `fragments`), and the fields' own selections too when `nested`.
+fn walk<'a>(
+    doc: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    nested: bool,
+    fragments: &mut HashSet<Name>,
+    mut on_field: impl FnMut(&'a Field),
+) {
+    let mut pending = vec![set];
     while let Some(set) = pending.pop() {
         for item in &set.items {
             match &item.node {
                 Selection::Field(field) => {
-                    keys.insert(field.node.response_key().node.to_string());
+                    on_field(&field.node);
+                    if nested {
+                        pending.push(&field.node.selection_set.node);
+                    }
                 }
                 Selection::InlineFragment(inline) => pending.push(&inline.node.selection_set.node),
                 Selection::FragmentSpread(spread) => {
                     let name = &spread.node.fragment_name.node;
-                    if seen.insert(name.clone())
+                    if fragments.insert(name.clone())
                         && let Some(fragment) = doc.fragments.get(name)
                     {
                         pending.push(&fragment.node.selection_set.node);
@@ -278,7 +282,6 @@ pub fn root_fields(doc: &ExecutableDocument, op: &OperationDefinition) -> HashSe
             }
         }
     }
-    keys
 }
 
 #[cfg(test)]
