@@ -23,6 +23,8 @@ str_enum! {
         PaymentFailed = "PAYMENT_FAILED",
         /// A payment was refunded.
         PaymentRefunded = "PAYMENT_REFUNDED",
+        /// A pending payment was voided because its order was cancelled.
+        PaymentVoided = "PAYMENT_VOIDED",
         /// A message was posted in the order's conversation.
         MessagePosted = "MESSAGE_POSTED",
         /// The influencer submitted a draft.

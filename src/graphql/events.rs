@@ -29,6 +29,8 @@ pub enum OrderEventKind {
     PaymentFailed,
     /// A payment was refunded.
     PaymentRefunded,
+    /// A pending payment was voided because its order was cancelled.
+    PaymentVoided,
     /// A message was posted in the order's conversation.
     MessagePosted,
     /// The influencer submitted a draft.

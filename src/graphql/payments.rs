@@ -21,6 +21,9 @@ pub enum PaymentStatus {
     Failed,
     /// Paid back to the advertiser.
     Refunded,
+    /// Cancelled with its order before the provider confirmed it (a later confirmation is
+    /// refused).
+    Voided,
 }
 
 /// A payment of an order.

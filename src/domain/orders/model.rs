@@ -157,6 +157,8 @@ str_enum! {
         Failed = "FAILED",
         /// Paid back to the advertiser.
         Refunded = "REFUNDED",
+        /// Cancelled with its order before the provider confirmed it.
+        Voided = "VOIDED",
     }
 }
 

@@ -53,6 +53,8 @@ pub trait PaymentProvider: Send + Sync {
     async fn create(&self, request: &PaymentRequest) -> DomainResult<ProviderPayment>;
     /// Pays a succeeded payment back.
     async fn refund(&self, provider_ref: &str, amount_minor: i64, currency: &str) -> DomainResult<()>;
+    /// Cancels a payment the provider has not confirmed yet.
+    async fn void(&self, provider_ref: &str) -> DomainResult<()>;
 }
 
 /// The embedded provider: no money moves. `instant` confirms at once; otherwise payments wait
@@ -81,6 +83,10 @@ impl PaymentProvider for SandboxProvider {
     }
 
     async fn refund(&self, _provider_ref: &str, _amount_minor: i64, _currency: &str) -> DomainResult<()> {
+        Ok(())
+    }
+
+    async fn void(&self, _provider_ref: &str) -> DomainResult<()> {
         Ok(())
     }
 }

@@ -199,6 +199,9 @@ impl OrderService {
             if action == OrderAction::Refund {
                 self.refund_into(&order, &mut t).await?;
             }
+            if to == OrderStatus::Cancelled {
+                self.void_into(&order, &mut t).await?;
+            }
             match self.repo.transition(t, now).await? {
                 Some((order, events)) => {
                     self.sink.committed(&events);
@@ -258,6 +261,20 @@ impl OrderService {
         t.payment = Some((paid.id, PaymentStatus::Succeeded, PaymentStatus::Refunded));
         let data = json!({ "paymentId": paid.id, "amountMinor": paid.amount_minor, "currency": paid.currency });
         t.before.push(NewOrderEvent::new(EventKind::PaymentRefunded, t.actor_id, data));
+        Ok(())
+    }
+}
+
+impl OrderService {
+    /// Voids the order's pending payment with the provider and adds the payment's change to `t`:
+    /// the cancellation and the void commit together, and a confirmation that lands first makes
+    /// the cancellation lose its compare-and-set (the order was paid after all).
+    async fn void_into(&self, order: &Order, t: &mut Transition) -> DomainResult<()> {
+        let payments = self.repo.payments(order.id).await?;
+        let Some(pending) = payments.iter().find(|p| p.status == PaymentStatus::Pending) else { return Ok(()) };
+        self.provider.void(&pending.provider_ref).await?;
+        t.payment = Some((pending.id, PaymentStatus::Pending, PaymentStatus::Voided));
+        t.before.push(NewOrderEvent::new(EventKind::PaymentVoided, t.actor_id, json!({ "paymentId": pending.id })));
         Ok(())
     }
 }

@@ -97,6 +97,9 @@ impl OrderService {
             self.settle(&payment, settlement, None).await?;
             WebhookOutcome::Applied
         } else {
+            if payment.status == PaymentStatus::Voided && settlement == Settlement::Succeeded {
+                tracing::warn!(payment = payment.id, "the provider confirmed a payment voided with its cancelled order; refund it");
+            }
             WebhookOutcome::AlreadySettled
         };
         let first = self.repo.remember_webhook(&envelope.id, now).await?;

@@ -161,3 +161,53 @@ async fn forged_stale_or_malformed_webhooks_are_refused_with_400_and_change_noth
     assert_eq!(event_count(&app, &order).await, before);
     assert_eq!(order_status(&app, &advertiser, &order).await, "PAYMENT_REQUIRED");
 }
+
+const PAYMENTS: &str = "query($id: ID!) { order(id: $id) { status payments { status } events { kind toStatus } } }";
+const CONFIRM: &str =
+    "mutation($i: ConfirmSandboxPaymentInput!) { confirmSandboxPayment(input: $i) { order { status } payment { status } } }";
+const CANCEL: &str = "mutation($i: OrderReasonInput!) { cancelOrder(input: $i) { order { status } } }";
+
+#[tokio::test]
+async fn cancelling_an_order_voids_its_pending_payment_and_a_later_confirmation_changes_nothing() {
+    let app = manual_app().await;
+    let (advertiser, order, payment, reference) = pending_payment(&app).await;
+    let res = app.gql(Some(&advertiser.token), CANCEL, json!({ "i": { "orderId": order, "reason": "Plans changed" } })).await;
+    assert_eq!(res.str("/data/cancelOrder/order/status"), "CANCELLED");
+    let read = app.gql(Some(&advertiser.token), PAYMENTS, json!({ "id": order })).await;
+    assert_eq!(read.at("/data/order/payments"), &json!([{ "status": "VOIDED" }]));
+    let kinds = history(&read, "/data/order/events");
+    assert_eq!(kinds[kinds.len() - 2..], ["PAYMENT_VOIDED:-".to_owned(), "STATUS_CHANGED:CANCELLED".to_owned()], "{kinds:?}");
+
+    app.gql(Some(&advertiser.token), CONFIRM, json!({ "i": { "paymentId": payment } })).await.assert_code("CONFLICT");
+    let before = event_count(&app, &order).await;
+    let body = json!({ "id": "evt_late", "type": "payment.succeeded", "data": { "paymentRef": reference } }).to_string();
+    let (status, answer) = signed(&app, &body).await;
+    assert_eq!((status, answer["outcome"].clone()), (200, json!("already_settled")));
+    let read = app.gql(Some(&advertiser.token), PAYMENTS, json!({ "id": order })).await;
+    assert_eq!(read.str("/data/order/status"), "CANCELLED");
+    assert_eq!(read.at("/data/order/payments"), &json!([{ "status": "VOIDED" }]));
+    assert_eq!(event_count(&app, &order).await, before, "nothing was written");
+}
+
+#[tokio::test]
+async fn a_cancellation_racing_a_confirmation_leaves_either_a_paid_order_or_a_voided_payment() {
+    let app = manual_app().await;
+    let (advertiser, order, payment, _) = pending_payment(&app).await;
+    let (cancel, confirm) = tokio::join!(
+        app.gql(Some(&advertiser.token), CANCEL, json!({ "i": { "orderId": order, "reason": "Plans changed" } })),
+        app.gql(Some(&advertiser.token), CONFIRM, json!({ "i": { "paymentId": payment } })),
+    );
+    let read = app.gql(Some(&advertiser.token), PAYMENTS, json!({ "id": order })).await;
+    let outcome = (read.str("/data/order/status"), read.at("/data/order/payments/0/status").clone());
+    match outcome.0.as_str() {
+        "CANCELLED" => {
+            assert_eq!(outcome.1, json!("VOIDED"));
+            assert!(confirm.error_code().is_some(), "the confirmation lost: {:?}", confirm.error_code());
+        }
+        "PAYMENT_RECEIVED" => {
+            assert_eq!(outcome.1, json!("SUCCEEDED"));
+            cancel.assert_code("INVALID_TRANSITION");
+        }
+        other => panic!("unexpected status {other}"),
+    }
+}
