@@ -185,6 +185,12 @@ impl LiveRenderer {
         self.shapes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// How many live subscriptions render through this renderer: each holds its shape from the
+    /// moment its feed has its starting point (for tests and metrics).
+    pub fn subscription_count(&self) -> usize {
+        self.lock().values().map(Weak::strong_count).sum()
+    }
+
     /// How many shapes are live (for tests and metrics).
     pub fn shape_count(&self) -> usize {
         self.shapes.lock().unwrap_or_else(|e| e.into_inner()).values().filter(|w| w.strong_count() > 0).count()

@@ -94,6 +94,18 @@ impl TestApp {
         }
     }
 
+    /// Waits until `n` websocket subscriptions are live (each feed has its starting point, so an
+    /// event committed from now on reaches it); panics after 10 s.
+    pub async fn subscriptions_live(&self, n: usize) {
+        for _ in 0..200 {
+            if self.state.live.subscription_count() >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{n} subscriptions were not live within 10 s (live: {})", self.state.live.subscription_count());
+    }
+
     /// The websocket URL.
     pub fn ws_url(&self) -> String {
         format!("ws://{}/graphql/ws", self.addr)

@@ -58,7 +58,8 @@ async fn subscribers_of_one_shape_share_a_rendering_and_each_viewer_gets_its_own
     let mut other = WsClient::connect_and_init(&app.ws_url(), Some(&influencer.token)).await;
     other.send(json!({ "type": "subscribe", "id": "z", "payload": { "query": SHAPED, "variables": { "o": order_id } } })).await;
     let live = &app.state.live;
-    eventually("two shapes (one per viewer and operation) are live", || live.shape_count() == 2).await;
+    app.subscriptions_live(4).await;
+    assert_eq!(live.shape_count(), 2, "one shape per viewer and operation");
 
     let body = json!({ "i": { "orderId": order_id, "body": "Is Tuesday fine for the reel?" } });
     app.gql(Some(&advertiser.token), "mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }", body)
@@ -96,7 +97,7 @@ async fn completing_a_subscription_releases_its_topic_and_its_shape() {
     eventually("the topic and the shape are released", || hub.topic_count() == 0 && live.shape_count() == 0).await;
     // The id is free again, and a new subscription under it works.
     ws.subscribe("1", SHAPED, json!({ "o": order_id })).await;
-    eventually("the new subscription is live", || hub.topic_count() == 1).await;
+    app.subscriptions_live(1).await;
     commit_on(&app.state, order, json!({ "n": 1 }), Duration::ZERO, true).await;
     assert_eq!(next_payload(&mut ws, "1").await["data"]["e"]["seq"], 2);
 }
@@ -181,7 +182,7 @@ async fn a_legacy_graphql_ws_client_gets_live_events_as_data_messages_and_stop_e
     assert_eq!(ws.next_message().await["type"], "connection_ack");
     ws.send(json!({ "type": "start", "id": "x", "payload": { "query": SHAPED, "variables": { "o": order_id } } })).await;
     let hub = app.state.realtime.hub.clone();
-    eventually("the subscription is live", || hub.topic_count() == 1).await;
+    app.subscriptions_live(1).await;
     commit_on(&app.state, order, json!({ "n": 1 }), Duration::ZERO, true).await;
     let msg = ws.next_message().await;
     assert_eq!(msg["type"], "data", "{msg}");
@@ -218,7 +219,7 @@ async fn a_document_with_several_operations_like_graphiqls_renders_the_selected_
         fragment E on OrderEvent { seq kind }";
     let payload = json!({ "query": document, "operationName": "Watch", "variables": { "o": order_id } });
     ws.send(json!({ "type": "subscribe", "id": "w", "payload": payload })).await;
-    eventually("the subscription is live", || app.state.realtime.hub.topic_count() == 1).await;
+    app.subscriptions_live(1).await;
     commit_on(&app.state, order, json!({ "n": 1 }), Duration::ZERO, true).await;
     assert_eq!(next_payload(&mut ws, "w").await, json!({ "data": { "orderEvents": { "seq": 2, "kind": "MESSAGE_POSTED" } } }));
 }

@@ -46,7 +46,7 @@ async fn a_participant_sees_a_status_change_live_with_its_payload() {
     let (advertiser, influencer, order) = pending_order(&app).await;
     let mut ws = WsClient::connect_and_init(&app.ws_url(), Some(&advertiser.token)).await;
     ws.subscribe("1", ORDER_EVENTS, json!({ "o": order })).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    app.subscriptions_live(1).await;
     accept(&app, &influencer, &order).await.assert_ok();
     let event = next_event(&mut ws, "1", "orderEvents").await;
     assert_eq!(event["kind"], "STATUS_CHANGED", "{event}");
@@ -62,7 +62,7 @@ async fn a_client_resuming_from_a_cursor_gets_exactly_the_events_after_it_then_l
     let (advertiser, influencer, order) = pending_order(&app).await;
     let mut ws = WsClient::connect_and_init(&app.ws_url(), Some(&advertiser.token)).await;
     ws.subscribe("all", ORDER_EVENTS, json!({ "o": order, "a": null })).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    app.subscriptions_live(1).await;
     accept(&app, &influencer, &order).await.assert_ok();
     let accepted = next_event(&mut ws, "all", "orderEvents").await;
     drop(ws);
@@ -93,7 +93,7 @@ async fn my_order_events_shows_a_new_order_without_resubscribing() {
     let space = app.ad_space_of(&influencer, 15000, "EUR").await;
     let mut ws = WsClient::connect_and_init(&app.ws_url(), Some(&influencer.token)).await;
     ws.subscribe("mine", "subscription { myOrderEvents { kind orderId } }", json!({})).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    app.subscriptions_live(1).await;
     let placed = place(&app, &advertiser, &space).await;
     placed.assert_ok();
     let event = next_event(&mut ws, "mine", "myOrderEvents").await;
@@ -135,7 +135,7 @@ async fn the_graphql_ws_client_receives_a_live_order_event() {
         let args = vec![app.ws_url(), advertiser.token.clone(), order.clone()];
         tokio::spawn(async move { crate::clients::run_node("ws-live.mjs", &args).await })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    app.subscriptions_live(1).await;
     accept(&app, &influencer, &order).await.assert_ok();
     let out = node.await.unwrap();
     assert!(out.contains(r#"event {"kind":"STATUS_CHANGED","toStatus":"PAYMENT_REQUIRED"}"#), "{out}");
@@ -150,14 +150,7 @@ async fn graphiqls_own_fetcher_subscribes_with_the_headers_tab_token_and_receive
         let args = vec![format!("{}/graphql", app.base), app.ws_url(), advertiser.token.clone(), order.clone()];
         tokio::spawn(async move { crate::clients::run_node("graphiql-live.mjs", &args).await })
     };
-    let hub = app.state.realtime.hub.clone();
-    for _ in 0..300 {
-        if hub.topic_count() > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(hub.topic_count() > 0, "GraphiQL's subscription is live within 15 s");
+    app.subscriptions_live(1).await;
     accept(&app, &influencer, &order).await.assert_ok();
     let out = node.await.unwrap();
     assert!(out.contains(r#"me {"me":{"role":"ADVERTISER"}}"#), "{out}");
@@ -171,7 +164,7 @@ async fn a_subscriber_on_instance_a_sees_every_change_made_on_instance_b_in_orde
     let (advertiser, influencer, order) = pending_order(&a).await;
     let mut ws = WsClient::connect_and_init(&a.ws_url(), Some(&advertiser.token)).await;
     ws.subscribe("1", ORDER_EVENTS, json!({ "o": order })).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    a.subscriptions_live(1).await;
     accept(&b, &influencer, &order).await.assert_ok();
     let input = json!({ "i": { "orderId": order, "idempotencyKey": "k1" } });
     let paid = b.gql(Some(&advertiser.token), "mutation($i: PayOrderInput!) { payOrder(input: $i) { order { status } } }", input).await;
