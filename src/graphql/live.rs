@@ -15,11 +15,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use async_graphql::Name;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Request, Schema, Variables};
+use async_graphql::{Name, Positioned};
 use futures::stream::BoxStream;
 
 use super::error::ensure_code;
@@ -193,7 +193,7 @@ impl LiveRenderer {
 
     /// How many shapes are live (for tests and metrics).
     pub fn shape_count(&self) -> usize {
-        self.shapes.lock().unwrap_or_else(|e| e.into_inner()).values().filter(|w| w.strong_count() > 0).count()
+        self.lock().values().filter(|w| w.strong_count() > 0).count()
     }
 
     /// The payload (`{"data": …}`, with `errors` when a field failed) of `event` for `shape`.
@@ -217,7 +217,7 @@ impl LiveRenderer {
                     Ok(text) => Arc::from(text),
                     Err(e) => {
                         tracing::error!(error = %e, "serialising a live payload");
-                        Arc::from(r#"{"data":null,"errors":[{"message":"Internal error","extensions":{"code":"INTERNAL"}}]}"#)
+                        Arc::from(INTERNAL_PAYLOAD)
                     }
                 }
             })
@@ -225,31 +225,47 @@ impl LiveRenderer {
     }
 }
 
-/// The operation `name` selects in `doc` (the only one when `name` is `None`), alone in a
-/// document with only the fragments it uses.
-pub fn selected_operation(doc: &ExecutableDocument, name: Option<&str>) -> Option<ExecutableDocument> {
-    let operations = match (&doc.operations, name) {
-        (DocumentOperations::Single(op), None) => DocumentOperations::Single(op.clone()),
-        (DocumentOperations::Single(_), Some(_)) => return None,
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => DocumentOperations::Multiple(ops.clone()),
+/// The payload sent when an event cannot be rendered.
+pub const INTERNAL_PAYLOAD: &str = r#"{"data":null,"errors":[{"message":"Internal error","extensions":{"code":"INTERNAL"}}]}"#;
+
+/// The `error` payload for a subscription that selects other than exactly one root field.
+pub const ONE_ROOT_FIELD_ERROR: &str =
+    r#"[{"message":"A subscription must select exactly one root field","extensions":{"code":"BAD_USER_INPUT"}}]"#;
+
+/// The operation `name` selects in `doc` (the only one when `name` is `None`), with its name.
+fn operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<(Option<&'a Name>, &'a Positioned<OperationDefinition>)> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), None) => Some((None, op)),
+        (DocumentOperations::Single(_), Some(_)) => None,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.iter().next().map(|(key, op)| (Some(key), op)),
         (DocumentOperations::Multiple(ops), Some(name)) => {
-            let (key, op) = ops.iter().find(|(key, _)| key.as_str() == name)?;
-            DocumentOperations::Multiple(HashMap::from([(key.clone(), op.clone())]))
+            ops.iter().find(|(key, _)| key.as_str() == name).map(|(key, op)| (Some(key), op))
         }
-        (DocumentOperations::Multiple(_), None) => return None,
-    };
-    let op = match &operations {
-        DocumentOperations::Single(op) => op,
-        DocumentOperations::Multiple(ops) => ops.values().next()?,
-    };
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+/// The operation `name` selects in `doc`, alone in a document with only the fragments it uses.
+pub fn selected_operation(doc: &ExecutableDocument, name: Option<&str>) -> Option<ExecutableDocument> {
+    let (key, op) = operation(doc, name)?;
     let mut used = HashSet::new();
     walk(doc, &op.node.selection_set.node, true, &mut used, |_| {});
+    let operations = match key {
+        None => DocumentOperations::Single(op.clone()),
+        Some(key) => DocumentOperations::Multiple(HashMap::from([(key.clone(), op.clone())])),
+    };
     let fragments = doc.fragments.iter().filter(|(name, _)| used.contains(*name)).map(|(n, f)| (n.clone(), f.clone())).collect();
     Some(ExecutableDocument { operations, fragments })
 }
 
+/// Whether the operation `name` selects in `doc` is a subscription selecting other than exactly
+/// one root field: the spec's "single root field" rule, which async-graphql does not check.
+pub fn several_root_fields(doc: &ExecutableDocument, name: Option<&str>) -> bool {
+    operation(doc, name).is_some_and(|(_, op)| op.node.ty == OperationType::Subscription && root_fields(doc, &op.node).len() != 1)
+}
+
 /// The response keys (alias or name) an operation selects at its root, fragments expanded.
-pub fn root_fields(doc: &ExecutableDocument, op: &OperationDefinition) -> HashSet<String> {
+fn root_fields(doc: &ExecutableDocument, op: &OperationDefinition) -> HashSet<String> {
     let mut keys = HashSet::new();
     walk(doc, &op.selection_set.node, false, &mut HashSet::new(), |field| {
         keys.insert(field.response_key().node.to_string());
@@ -324,5 +340,11 @@ mod tests {
         let mut keys: Vec<_> = root_fields(&doc, &op.node).into_iter().collect();
         keys.sort();
         assert_eq!(keys, ["a", "b"]);
+        assert!(several_root_fields(&doc, None));
+        let one = parse(
+            "subscription { a: orderEvents(orderId: 1) { seq } ...R } fragment R on OrderSubscription { a: orderEvents(orderId: 1) { kind } }",
+        );
+        assert!(!several_root_fields(&one, None), "one response key, spread or not");
+        assert!(!several_root_fields(&parse("query { me { id } node(id: 1) { id } }"), None), "only subscriptions are limited");
     }
 }

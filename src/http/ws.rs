@@ -44,8 +44,7 @@ use super::session_watch::Watched;
 use crate::domain::{DomainError, Viewer};
 use crate::graphql::ClientAddr;
 use crate::graphql::error::ensure_code;
-use crate::graphql::live::{FeedSlot, SeveralRootFields, root_fields, selected_operation};
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use crate::graphql::live::{FeedSlot, INTERNAL_PAYLOAD, ONE_ROOT_FIELD_ERROR, SeveralRootFields, several_root_fields};
 
 /// The two sub-protocols spoken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -392,9 +391,10 @@ fn operation(
     // The id as a JSON string, escaped once for every message of the operation.
     let id = Value::String(id).to_string();
     let mut request = request;
-    if several_root_fields(&mut request) {
-        let error = json!([{ "message": "A subscription must select exactly one root field", "extensions": { "code": "BAD_USER_INPUT" } }]);
-        return futures::stream::once(std::future::ready(frame("error", &id, &error.to_string()))).boxed();
+    // Parsed once here; the execution reuses the parsed document.
+    let name = request.operation_name.clone();
+    if request.parsed_query().is_ok_and(|doc| several_root_fields(doc, name.as_deref())) {
+        return futures::stream::once(std::future::ready(frame("error", &id, ONE_ROOT_FIELD_ERROR))).boxed();
     }
     let parts = (request.query.clone(), request.operation_name.clone(), request.variables.clone());
     let slot = FeedSlot::default();
@@ -424,8 +424,7 @@ fn operation(
         let live = match slot.take() {
             Ok(live) => live,
             Err(SeveralRootFields) => {
-                let error = json!([{ "message": "A subscription must select exactly one root field", "extensions": { "code": "BAD_USER_INPUT" } }]);
-                yield frame("error", &id, &error.to_string());
+                yield frame("error", &id, ONE_ROOT_FIELD_ERROR);
                 return;
             }
         };
@@ -440,7 +439,7 @@ fn operation(
                     Ok(delivered) if (live.keep)(delivered.event.kind) => {
                         let payload = match &shape {
                             Some(shape) => Box::pin(app.live.payload(shape, &delivered)).await,
-                            None => Arc::from(r#"{"data":null,"errors":[{"message":"Internal error","extensions":{"code":"INTERNAL"}}]}"#),
+                            None => Arc::from(INTERNAL_PAYLOAD),
                         };
                         yield frame(data_type, &id, &payload);
                     }
@@ -460,23 +459,6 @@ fn operation(
         }
         yield frame("complete", &id, "");
     })
-}
-
-/// Whether `request` is a subscription selecting other than exactly one root field (the spec's
-/// "single root field" rule, which async-graphql does not check). Parses the query once; the
-/// execution reuses the parsed document.
-fn several_root_fields(request: &mut Request) -> bool {
-    let name = request.operation_name.clone();
-    let Ok(doc) = request.parsed_query() else { return false };
-    let Some(selected) = selected_operation(doc, name.as_deref()) else { return false };
-    let op = match &selected.operations {
-        DocumentOperations::Single(op) => op,
-        DocumentOperations::Multiple(ops) => match ops.values().next() {
-            Some(op) => op,
-            None => return false,
-        },
-    };
-    op.node.ty == OperationType::Subscription && root_fields(&selected, &op.node).len() != 1
 }
 
 /// `{"type":…,"id":…,"payload":…}` around an already serialised id and payload (no payload
