@@ -14,15 +14,15 @@ use tokio::sync::Semaphore;
 use crate::config::Config;
 use crate::domain::Services;
 use crate::domain::accounts::AccountService;
-use crate::domain::catalogue_service::CatalogueService;
+use crate::domain::catalogue::CatalogueService;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::conversation::ConversationService;
 use crate::domain::drafts::DraftService;
-use crate::domain::events::EventSink;
-use crate::events::Realtime;
+use crate::domain::orders::history::EventSink;
 use crate::graphql::live::LiveRenderer;
 use crate::graphql::{SchemaLimits, build_schema};
 use crate::http::{AppState, router};
+use crate::realtime::Realtime;
 use crate::store::Store;
 
 /// Websocket admissions (authentication, starting an operation) running at once per instance.
@@ -138,7 +138,7 @@ pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>, eve
 
 /// Connects to Redis with a self-reconnecting connection manager (fails fast when unreachable).
 async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManager> {
-    let client = crate::events::redis_client(url).context("parsing REDIS_URL")?;
+    let client = crate::realtime::redis_client(url).context("parsing REDIS_URL")?;
     let config = redis::aio::ConnectionManagerConfig::new().set_connection_timeout(Some(std::time::Duration::from_secs(5)));
     redis::aio::ConnectionManager::new_with_config(client, config).await.context("connecting to Redis")
 }

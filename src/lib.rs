@@ -7,27 +7,32 @@
 //!
 //! - [`http`]: axum routes. The GraphQL endpoint follows the GraphQL-over-HTTP spec, the
 //!   websocket speaks `graphql-transport-ws` (and the legacy `graphql-ws`), plus GraphiQL,
-//!   health, readiness and Prometheus metrics.
-//! - [`graphql`]: the schema. Resolvers are thin: they take the [`domain::Viewer`] and a
-//!   service from the context, call one service method and convert the result.
-//! - [`domain`]: the marketplace: values that parse their input, services, the order state
-//!   machine, the one error type, and the ports (repository traits, clock) it needs.
+//!   health, readiness, Prometheus metrics and the payment webhook.
+//! - [`graphql`]: the schema, one folder per area (`types`, `queries`, `mutations`). Resolvers
+//!   are thin: they take the [`domain::Viewer`] and a service from the context, call one service
+//!   method and convert the result. `graphql::live` renders subscription payloads once per event
+//!   and subscription shape.
+//! - [`domain`]: the marketplace, one folder per area (`accounts`, `catalogue`, `orders`,
+//!   `conversation`, `drafts`), each with its values and rules (`model`), its storage port
+//!   (`repo`) and its service. The order state machine is `domain::orders::machine`; the order
+//!   history (the `OrderEvent` rows every change appends) is `domain::orders::history`.
 //! - [`store`]: sea-orm entities and the repositories implementing the domain's ports, on
 //!   SQLite (embedded default) or Postgres.
-//! - [`events`]: the realtime feed: the event bus (in-process or Redis) and the hub that
-//!   fans committed order events out to subscriptions, gap-free from the database.
+//! - [`realtime`]: delivering the order history live: the event bus (in-process or Redis) and
+//!   the hub that fans committed order events out to subscriptions, gap-free from the database.
 //! - [`seed`]: deterministic demo data for `adbridge seed`.
 //! - [`app`]: the one place that picks implementations and wires everything together.
 //! - [`config`]: flags and environment variables, read once.
 //!
-//! Dependencies point inwards: `http`, `graphql`, `events` and `store` use `domain`; `domain`
-//! uses none of axum, async-graphql, sea-orm or redis.
+//! Dependencies point inwards: `http` uses `graphql`, which uses `domain`; `store` and
+//! `realtime` implement the domain's ports. `domain` uses none of axum, async-graphql, sea-orm
+//! or redis. The whole picture is in `docs/architecture.md`.
 
 pub mod app;
 pub mod config;
 pub mod domain;
-pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod realtime;
 pub mod seed;
 pub mod store;

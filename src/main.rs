@@ -75,7 +75,7 @@ async fn create_admin(config: Config, email: String, display_name: String) -> an
         &config,
         &store,
         std::sync::Arc::new(SystemClock),
-        std::sync::Arc::new(adbridge::domain::events::NoListeners),
+        std::sync::Arc::new(adbridge::domain::orders::history::NoListeners),
     );
     let input = SignUp { email, password, display_name, role: Role::Admin };
     let user = services.accounts.register(input).await.map_err(|e| anyhow::anyhow!("{e}"))?;

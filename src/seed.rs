@@ -14,8 +14,8 @@ use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait, Value};
 
 use crate::domain::catalogue::{AdFormat, Category, Platform};
+use crate::store::catalogue::search::Sql;
 use crate::store::entities::{channel, user};
-use crate::store::search::Sql;
 use crate::store::{Store, to_json_list};
 
 /// The password of every seeded account.

@@ -4,18 +4,14 @@
 //! (repository traits, the clock, the event bus) when they are built, in `app.rs`.
 
 pub mod accounts;
-pub mod ads;
 pub mod catalogue;
-pub mod catalogue_service;
 pub mod clock;
 pub mod conversation;
-pub mod discovery;
 pub mod drafts;
 pub mod error;
-pub mod events;
-pub mod order_access;
 pub mod orders;
 pub mod ratelimit;
+pub mod str_enum;
 pub mod values;
 pub mod viewer;
 
@@ -36,5 +32,5 @@ pub struct Services {
     /// Orders, payments, deadlines.
     pub orders: orders::OrderService,
     /// Channels, ad spaces and discovery.
-    pub catalogue: catalogue_service::CatalogueService,
+    pub catalogue: catalogue::CatalogueService,
 }

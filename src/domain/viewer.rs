@@ -1,7 +1,6 @@
 //! Who is asking: the authenticated user of a request or websocket, or nobody.
 
 use super::Id;
-use super::accounts::Role;
 use super::error::{DomainError, DomainResult};
 
 /// The caller of an operation, as established from its bearer token.
@@ -50,6 +49,38 @@ impl Viewer {
         match *self {
             Self::User { id, .. } => Some(id),
             Self::Anonymous => None,
+        }
+    }
+}
+
+/// What an account is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A brand that books advertising spaces.
+    Advertiser,
+    /// A creator who offers advertising spaces.
+    Influencer,
+    /// Marketplace staff; created only by the CLI.
+    Admin,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Advertiser => "ADVERTISER",
+            Self::Influencer => "INFLUENCER",
+            Self::Admin => "ADMIN",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn from_db(s: &str) -> Option<Self> {
+        match s {
+            "ADVERTISER" => Some(Self::Advertiser),
+            "INFLUENCER" => Some(Self::Influencer),
+            "ADMIN" => Some(Self::Admin),
+            _ => None,
         }
     }
 }

@@ -23,12 +23,12 @@ use async_graphql::{Name, Positioned};
 use futures::stream::BoxStream;
 
 use super::error::ensure_code;
-use super::events::OrderEventNode;
 use super::loaders::Loaders;
+use super::orders::OrderEventNode;
 use crate::domain::accounts::Role;
-use crate::domain::events::{EventKind, OrderEvent};
+use crate::domain::orders::history::{EventKind, OrderEvent};
 use crate::domain::{DomainResult, Id, Services, Viewer};
-use crate::events::{Delivered, Hub};
+use crate::realtime::{Delivered, Hub};
 
 /// A subscription's live feed, as its resolver hands it over.
 pub struct LiveFeed {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 
 use crate::domain::accounts::User;
-use crate::domain::ads::{AdSpace, Channel};
+use crate::domain::catalogue::{AdSpace, Channel};
 use crate::domain::{Id, Services};
 
 /// Every loader, stored once in the schema's data.

@@ -3,20 +3,15 @@
 
 pub mod accounts;
 pub mod catalogue;
-pub mod catalogue_ops;
 pub mod conversation;
-pub mod discovery;
 pub mod drafts;
 pub mod error;
-pub mod events;
 pub mod limits;
 pub mod live;
 pub mod loaders;
 pub mod money;
 pub mod node;
 pub mod orders;
-pub mod orders_mutations;
-pub mod payments;
 pub mod relay;
 pub mod subscriptions;
 
@@ -29,22 +24,16 @@ use crate::domain::{Services, Viewer};
 /// Every query of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(
-    accounts::AccountsQuery,
-    node::NodeQuery,
-    catalogue_ops::CatalogueQuery,
-    discovery::DiscoveryQuery,
-    orders::OrdersQuery,
-);
+pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery, catalogue::CatalogueQuery, catalogue::DiscoveryQuery, orders::OrdersQuery);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     accounts::AccountsMutation,
-    catalogue_ops::CatalogueMutation,
-    orders_mutations::OrdersMutation,
-    payments::PaymentsMutation,
+    catalogue::CatalogueMutation,
+    orders::OrdersMutation,
+    orders::PaymentsMutation,
     conversation::ConversationMutation,
     drafts::DraftsMutation,
 );
@@ -71,7 +60,7 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
 }
 
 /// Builds the schema with its services and limits.
-pub fn build_schema(services: Arc<Services>, hub: Arc<crate::events::Hub>, limits: SchemaLimits) -> AppSchema {
+pub fn build_schema(services: Arc<Services>, hub: Arc<crate::realtime::Hub>, limits: SchemaLimits) -> AppSchema {
     builder()
         .data(loaders::Loaders::new(services.clone()))
         .data(services)

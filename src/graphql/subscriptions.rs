@@ -10,13 +10,13 @@ use async_graphql::{Context, ID, Result, Subscription};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
-use super::events::{OrderEventNode, decode_event_cursor};
 use super::live::{FeedSlot, LiveFeed};
+use super::orders::{OrderEventNode, decode_event_cursor};
 use super::relay::from_global;
 use super::{services, viewer};
-use crate::domain::events::EventKind;
+use crate::domain::orders::history::EventKind;
 use crate::domain::{DomainError, Id};
-use crate::events::{Hub, Topic};
+use crate::realtime::{Hub, Topic};
 
 /// The subscriptions of the order feed.
 #[derive(Default)]

@@ -42,7 +42,7 @@ pub struct AppState {
     /// Whether a Redis connection is configured and reachable (for `/readyz`).
     pub redis: Option<redis::aio::ConnectionManager>,
     /// The realtime feed: the event bus and this instance's hub.
-    pub realtime: crate::events::Realtime,
+    pub realtime: crate::realtime::Realtime,
 }
 
 /// The router of the whole API.

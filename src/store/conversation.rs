@@ -14,10 +14,11 @@ use sea_orm::{
 use sea_orm::{ExprTrait, PaginatorTrait};
 
 use super::entities::{message, order, read_cursor};
-use super::{Store, events, internal};
+use super::orders::history as events;
+use super::{Store, internal};
 use crate::domain::conversation::{ConversationRepo, Message, MessagePage, NewMessage, ReadState, Window, message_posted};
-use crate::domain::events::OrderEvent;
-use crate::domain::order_access::{OrderAccess, OrderAccessRepo, OrderCheck};
+use crate::domain::orders::access::{OrderAccess, OrderAccessRepo, OrderCheck};
+use crate::domain::orders::history::OrderEvent;
 use crate::domain::{DomainError, DomainResult, Id};
 
 fn to_access(o: order::Model) -> OrderAccess {

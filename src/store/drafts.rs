@@ -15,10 +15,11 @@ use serde_json::json;
 
 use super::conversation::lock_order;
 use super::entities::{draft, draft_review, order};
-use super::{Store, events, internal};
+use super::orders::history as events;
+use super::{Store, internal};
 use crate::domain::drafts::{Draft, DraftReview, DraftStatus, DraftsRepo, NewDraft, NewReview, ReviewCheck, ReviewDecision};
-use crate::domain::events::{EventKind, NewOrderEvent, OrderEvent};
-use crate::domain::order_access::{OrderAccess, OrderCheck};
+use crate::domain::orders::access::{OrderAccess, OrderCheck};
+use crate::domain::orders::history::{EventKind, NewOrderEvent, OrderEvent};
 use crate::domain::{DomainError, DomainResult, Id};
 
 fn corrupt(what: &str, value: &str) -> DomainError {

@@ -9,10 +9,7 @@ pub mod catalogue;
 pub mod conversation;
 pub mod drafts;
 pub mod entities;
-pub mod events;
 pub mod orders;
-mod payments;
-pub mod search;
 pub mod stats;
 
 use std::path::Path;

@@ -7,6 +7,7 @@ mod catalogue;
 mod clients;
 mod conversation;
 mod discovery;
+mod docs;
 mod drafts;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
 mod helpers;
@@ -16,6 +17,7 @@ mod realtime;
 mod realtime_fanout;
 mod realtime_ws;
 mod schema;
+mod upgrade;
 mod ws;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
 mod wsclient;

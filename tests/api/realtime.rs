@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use adbridge::domain::Id;
-use adbridge::domain::events::{EventKind, NewOrderEvent, OrderEvent};
-use adbridge::events::{Delivered, Topic};
+use adbridge::domain::orders::history::{EventKind, NewOrderEvent, OrderEvent};
 use adbridge::graphql::relay::from_global;
+use adbridge::realtime::{Delivered, Topic};
 use futures::{Stream, StreamExt};
 use serde_json::json;
 
@@ -63,7 +63,7 @@ pub async fn commit_event(app: &TestApp, order: Id, n: usize, publish: bool) -> 
 pub async fn commit_on(state: &AppState, order: Id, data: serde_json::Value, hold: Duration, publish: bool) -> OrderEvent {
     let txn = state.store.begin_write().await.unwrap();
     let event = NewOrderEvent::new(EventKind::MessagePosted, None, data);
-    let event = adbridge::store::events::append(&txn, order, event, chrono::Utc::now()).await.unwrap();
+    let event = adbridge::store::orders::history::append(&txn, order, event, chrono::Utc::now()).await.unwrap();
     if !hold.is_zero() {
         tokio::time::sleep(hold).await;
     }
@@ -138,7 +138,7 @@ async fn a_lagging_feed_resyncs_from_the_database_and_misses_nothing() {
     let (order, _, _) = an_order(&app).await;
     let mut feed = Box::pin(app.state.realtime.hub.feed(Topic::Order(order), None).await);
     let mut ids = Vec::new();
-    for n in 0..(adbridge::events::TOPIC_CAPACITY * 3) {
+    for n in 0..(adbridge::realtime::TOPIC_CAPACITY * 3) {
         ids.push(commit_event(&app, order, n, true).await.id);
     }
     tokio::time::sleep(Duration::from_millis(300)).await;

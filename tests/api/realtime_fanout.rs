@@ -245,14 +245,14 @@ async fn a_client_resuming_after_a_reconnect_shares_the_live_clients_renderings(
     let app = TestApp::spawn().await;
     let (order, _, _, _) = placed_order(&app).await;
     let hub = app.state.realtime.hub.clone();
-    let mut live = Box::pin(hub.feed(adbridge::events::Topic::Order(order), None).await);
+    let mut live = Box::pin(hub.feed(adbridge::realtime::Topic::Order(order), None).await);
     let before = commit_on(&app.state, order, json!({ "n": 1 }), Duration::ZERO, true).await;
     let event = commit_on(&app.state, order, json!({ "n": 2 }), Duration::ZERO, true).await;
     let mut got = Vec::new();
     while got.len() < 2 {
         got.push(tokio::time::timeout(Duration::from_secs(10), live.next()).await.unwrap().unwrap().unwrap());
     }
-    let mut resumed = Box::pin(hub.feed(adbridge::events::Topic::Order(order), Some(before.id)).await);
+    let mut resumed = Box::pin(hub.feed(adbridge::realtime::Topic::Order(order), Some(before.id)).await);
     let replayed = tokio::time::timeout(Duration::from_secs(10), resumed.next()).await.unwrap().unwrap().unwrap();
     assert_eq!(replayed.event.id, event.id);
     assert!(std::sync::Arc::ptr_eq(&replayed, &got[1]), "the replay reuses the event fanned out live (and its renderings)");

@@ -3,8 +3,8 @@
 //! Every transition of an order goes through [`OrderStatus::next`] and [`OrderAction::permits`];
 //! nothing else in the code base decides whether a status may change.
 
-use crate::domain::catalogue::str_enum;
 use crate::domain::error::{DomainError, DomainResult};
+use crate::domain::str_enum::str_enum;
 
 str_enum! {
     /// Where an order stands.
@@ -186,7 +186,7 @@ impl OrderAction {
 mod tests {
     use super::{OrderAction as A, OrderStatus as S, *};
 
-    /// The table of DESIGN.md §1, written out pair by pair: (from, action, paid) → to.
+    /// The table of docs/architecture.md, written out pair by pair: (from, action, paid) → to.
     const LEGAL: &[(S, A, bool, S)] = &[
         (S::Pending, A::Accept, false, S::PaymentRequired),
         (S::Pending, A::Decline, false, S::Declined),

@@ -7,12 +7,15 @@
 //! a compare-and-set, so two racing clicks never both win. Committed events go to the
 //! [`EventSink`] after commit.
 
+pub mod access;
 pub mod deadlines;
+pub mod history;
 pub mod machine;
 pub mod model;
 pub mod payments;
 pub mod repo;
 mod service;
+pub mod table;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -24,7 +27,7 @@ pub use payments::{PaymentProvider, SandboxProvider};
 pub use service::{ActInput, MyOrdersFilter, PlaceOrder, Side};
 
 use super::clock::Clock;
-use super::events::EventSink;
+use history::EventSink;
 use repo::OrdersRepo;
 
 /// The orders service: every read and write of orders goes through it.

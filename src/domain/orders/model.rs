@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::machine::{OrderStatus, Party};
 use crate::domain::Id;
-use crate::domain::catalogue::str_enum;
+use crate::domain::str_enum::str_enum;
 
 /// One booking of an ad space, carried through the state machine.
 #[derive(Debug, Clone, PartialEq)]

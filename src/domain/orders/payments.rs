@@ -14,7 +14,7 @@ use super::OrderService;
 use super::machine::{OrderAction, OrderStatus, Party, invalid};
 use super::model::{Order, Payment, PaymentStatus};
 use super::repo::{NewPayment, PaymentWrite};
-use crate::domain::events::{EventKind, NewOrderEvent};
+use crate::domain::orders::history::{EventKind, NewOrderEvent};
 use crate::domain::values::{optional_text, text};
 use crate::domain::{DomainError, DomainResult, Id, Viewer};
 

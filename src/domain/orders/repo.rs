@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::machine::OrderStatus;
 use super::model::{AdSpaceTerms, DeliveryProof, NewOrder, Order, Payment, PaymentStatus, ProofKind};
-use crate::domain::events::{NewOrderEvent, OrderEvent};
+use crate::domain::orders::history::{NewOrderEvent, OrderEvent};
 use crate::domain::{DomainResult, Id};
 
 /// One status change, written in one transaction: compare-and-set on the status (and the

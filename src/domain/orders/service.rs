@@ -8,7 +8,7 @@ use super::machine::{OrderAction, OrderStatus, Party, invalid};
 use super::model::{NewOrder, Order, PaymentStatus, ProofKind};
 use super::repo::{OrderQuery, Transition};
 use crate::domain::accounts::Role;
-use crate::domain::events::{EventKind, NewOrderEvent, OrderEvent};
+use crate::domain::orders::history::{EventKind, NewOrderEvent, OrderEvent};
 use crate::domain::values::{http_url, optional_http_url, optional_text, text};
 use crate::domain::{DomainError, DomainResult, Id, Viewer};
 

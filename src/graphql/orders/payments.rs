@@ -1,0 +1,70 @@
+//! Payments as GraphQL: the `Payment` type, `payOrder` and `confirmSandboxPayment`.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+
+use super::types::{OrderNode, PaymentNode};
+use crate::graphql::relay::from_global;
+use crate::graphql::{services, viewer};
+
+/// Input of `payOrder`.
+#[derive(InputObject)]
+pub struct PayOrderInput {
+    /// The order (`PAYMENT_REQUIRED`).
+    pub order_id: ID,
+    /// Client-chosen key (1–200 characters): retrying with it gives back the same payment.
+    pub idempotency_key: String,
+}
+
+/// How a sandbox payment is settled.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum SandboxOutcome {
+    /// The money arrives: the order moves to `PAYMENT_RECEIVED`.
+    Succeeded,
+    /// The payment fails: the order stays `PAYMENT_REQUIRED`.
+    Failed,
+}
+
+/// Input of `confirmSandboxPayment`.
+#[derive(InputObject)]
+pub struct ConfirmSandboxPaymentInput {
+    /// The pending payment.
+    pub payment_id: ID,
+    /// Success (the default) or failure.
+    #[graphql(default_with = "SandboxOutcome::Succeeded")]
+    pub outcome: SandboxOutcome,
+    /// The failure's reason, for `FAILED`.
+    pub failure_reason: Option<String>,
+}
+
+/// Result of `payOrder` and `confirmSandboxPayment`.
+#[derive(SimpleObject)]
+pub struct PaymentPayload {
+    /// The order.
+    pub order: OrderNode,
+    /// The payment.
+    pub payment: PaymentNode,
+}
+
+/// Payment mutations.
+#[derive(Default)]
+pub struct PaymentsMutation;
+
+#[Object]
+impl PaymentsMutation {
+    /// Pays a `PAYMENT_REQUIRED` order (its advertiser). The same idempotency key gives back the
+    /// same payment; a second payment while one is pending or succeeded is a `CONFLICT`.
+    async fn pay_order(&self, ctx: &Context<'_>, input: PayOrderInput) -> Result<PaymentPayload> {
+        let id = from_global("orderId", "Order", &input.order_id)?;
+        let (order, payment) = services(ctx).orders.pay(&viewer(ctx), id, &input.idempotency_key).await?;
+        Ok(PaymentPayload { order: OrderNode(order), payment: PaymentNode(payment) })
+    }
+
+    /// Settles a pending sandbox payment by hand (the order's advertiser or an admin; sandbox
+    /// provider only).
+    async fn confirm_sandbox_payment(&self, ctx: &Context<'_>, input: ConfirmSandboxPaymentInput) -> Result<PaymentPayload> {
+        let id = from_global("paymentId", "Payment", &input.payment_id)?;
+        let succeed = input.outcome == SandboxOutcome::Succeeded;
+        let (order, payment) = services(ctx).orders.confirm_sandbox_payment(&viewer(ctx), id, succeed, input.failure_reason).await?;
+        Ok(PaymentPayload { order: OrderNode(order), payment: PaymentNode(payment) })
+    }
+}
