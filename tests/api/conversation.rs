@@ -2,7 +2,7 @@
 //! keyset pages both ways, and who may read and post.
 
 use adbridge::graphql::relay::from_global;
-use adbridge::store::events::EventScope;
+use adbridge::store::orders::history::EventScope;
 use async_graphql::ID;
 use serde_json::{Value, json};
 
