@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -21,6 +20,7 @@ use crate::domain::drafts::DraftService;
 use crate::domain::orders::history::EventSink;
 use crate::graphql::live::LiveRenderer;
 use crate::graphql::{SchemaLimits, build_schema};
+use crate::http::serve::{ConnLimits, fit_connection_cap, serve};
 use crate::http::{AppState, router};
 use crate::realtime::Realtime;
 use crate::store::Store;
@@ -45,7 +45,8 @@ impl App {
     /// Connects to the database, migrates it, builds the services and binds the listener.
     pub async fn build(config: Config, overrides: Overrides) -> anyhow::Result<Self> {
         crate::http::metrics::install();
-        let store = Store::connect(&config.database_url, config.db_max_connections).await?;
+        let acquire = std::time::Duration::from_millis(config.db_acquire_timeout_ms);
+        let store = Store::connect_with(&config.database_url, config.db_max_connections, acquire).await?;
         store.migrate().await?;
         let redis = match &config.redis_url {
             Some(url) => Some(connect_redis(url).await?),
@@ -58,6 +59,13 @@ impl App {
             max_depth: config.max_depth,
             max_complexity: config.max_complexity,
             writes_per_minute: config.writes_per_minute,
+            document: crate::graphql::cost::DocumentLimits {
+                max_tokens: config.max_tokens,
+                max_aliases: config.max_aliases,
+                max_directives: config.max_directives,
+                max_fields: config.max_fields,
+                max_cost: config.max_cost,
+            },
         };
         let schema = build_schema(services.clone(), realtime.hub.clone(), limits);
         let live = LiveRenderer::new(services.clone(), realtime.hub.clone());
@@ -69,6 +77,7 @@ impl App {
             schema,
             ws_admissions: Semaphore::new(WS_ADMISSIONS),
             sessions: Arc::default(),
+            stopping: tokio::sync::watch::channel(false).0,
             live,
             redis,
             realtime,
@@ -86,29 +95,41 @@ impl App {
         self.state.clone()
     }
 
-    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    /// Serves until `shutdown` resolves; then stops accepting, closes websockets with 1012
+    /// (service restart) and lets in-flight requests finish within the shutdown grace period.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let app = router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let config = &self.state.config;
+        let app = router(self.state.clone());
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let every = std::time::Duration::from_secs(self.state.config.sweep_secs);
+        let every = std::time::Duration::from_secs(config.sweep_secs);
         let sweeper = tokio::spawn(crate::domain::orders::deadlines::run_sweeper(self.state.services.clone(), every, stopped));
-        let keep_alive = std::time::Duration::from_secs(self.state.config.ws_ping_secs.max(1));
+        let keep_alive = std::time::Duration::from_secs(config.ws_ping_secs.max(1));
         let sessions = Arc::downgrade(&self.state.sessions);
         let session_watch = tokio::spawn(crate::http::session_watch::run(sessions, self.state.services.clone(), keep_alive));
+        let limits = ConnLimits {
+            max_connections: fit_connection_cap(config.max_connections, config.db_max_connections),
+            header_timeout: std::time::Duration::from_secs(config.header_timeout_secs.max(1)),
+            idle_timeout: std::time::Duration::from_secs(config.idle_timeout_secs.max(1)),
+        };
+        let grace = std::time::Duration::from_secs(config.shutdown_grace_secs);
+        let state = self.state.clone();
         let shutdown = async move {
             shutdown.await;
             let _ = stop.send(true);
+            state.stopping.send_replace(true);
         };
-        // No Nagle delay: a live event is one small write, and must not wait for the ACK of the last.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "setting TCP_NODELAY");
-            }
-        });
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("serving");
+        let deadline = serve(self.listener, app, limits, shutdown, grace).await;
+        // Websockets were told to close (1012) when the shutdown began; give them the rest of the grace.
+        while self.state.stopping.receiver_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let left = self.state.stopping.receiver_count();
+        if left > 0 {
+            tracing::warn!(websockets = left, "websockets still open at the end of the grace period");
+        }
         sweeper.abort();
         session_watch.abort();
-        served
+        Ok(())
     }
 }
 

@@ -109,6 +109,21 @@ pub struct Config {
     /// Highest accepted query complexity.
     #[arg(long, env = "ADBRIDGE_MAX_COMPLEXITY", default_value_t = 2000, global = true)]
     pub max_complexity: usize,
+    /// Largest number of lexical tokens in a query document.
+    #[arg(long, env = "ADBRIDGE_MAX_TOKENS", default_value_t = 5000, global = true)]
+    pub max_tokens: usize,
+    /// Largest number of aliased fields in a query document.
+    #[arg(long, env = "ADBRIDGE_MAX_ALIASES", default_value_t = 30, global = true)]
+    pub max_aliases: usize,
+    /// Largest number of directives in a query document.
+    #[arg(long, env = "ADBRIDGE_MAX_DIRECTIVES", default_value_t = 50, global = true)]
+    pub max_directives: usize,
+    /// Largest number of fields once fragments are expanded (`__typename` included).
+    #[arg(long, env = "ADBRIDGE_MAX_FIELDS", default_value_t = 2000, global = true)]
+    pub max_fields: u64,
+    /// Highest accepted query cost (fields multiplied by the page sizes they ask for).
+    #[arg(long, env = "ADBRIDGE_MAX_COST", default_value_t = 10_000, global = true)]
+    pub max_cost: u64,
     /// Origins allowed to send credentialed cross-origin requests (comma-separated); none by default.
     #[arg(long, env = "ADBRIDGE_CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
@@ -145,6 +160,30 @@ pub struct Config {
     /// How the sandbox payment provider confirms payments.
     #[arg(long, env = "ADBRIDGE_SANDBOX_PAYMENTS", value_enum, default_value_t = SandboxMode::Instant, global = true)]
     pub sandbox_payments: SandboxMode,
+    /// Most simultaneous client connections (lowered to fit the open-file limit).
+    #[arg(long, env = "ADBRIDGE_MAX_CONNECTIONS", default_value_t = 20_000, global = true)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "ADBRIDGE_HEADER_TIMEOUT_SECS", default_value_t = 10, global = true)]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "ADBRIDGE_BODY_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    pub body_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection stays open between requests.
+    #[arg(long, env = "ADBRIDGE_IDLE_TIMEOUT_SECS", default_value_t = 60, global = true)]
+    pub idle_timeout_secs: u64,
+    /// Seconds a whole request may take, body and answer included (not websockets once upgraded).
+    #[arg(long, env = "ADBRIDGE_REQUEST_TIMEOUT_SECS", default_value_t = 60, global = true)]
+    pub request_timeout_secs: u64,
+    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
+    #[arg(long, env = "ADBRIDGE_SHUTDOWN_GRACE_SECS", default_value_t = 20, global = true)]
+    pub shutdown_grace_secs: u64,
+    /// Milliseconds a request waits for a database connection before it is answered 503.
+    #[arg(long, env = "ADBRIDGE_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000, global = true)]
+    pub db_acquire_timeout_ms: u64,
+    /// GraphQL requests slower than this many milliseconds are logged as warnings.
+    #[arg(long, env = "ADBRIDGE_SLOW_QUERY_MS", default_value_t = 1000, global = true)]
+    pub slow_query_ms: u64,
     /// Secret that signs payment webhooks (HMAC-SHA256).
     #[arg(long, env = "ADBRIDGE_WEBHOOK_SECRET", default_value = "adbridge-dev-webhook-secret", global = true)]
     pub webhook_secret: String,

@@ -23,8 +23,8 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
+            // Once, through the log (which goes to the terminal or the log collector).
             tracing::error!("{err:#}");
-            eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -59,10 +59,25 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("GraphQL:   http://{addr}/graphql");
     tracing::info!("Websocket: ws://{addr}/graphql/ws");
     app.run(async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down");
+        let signal = stop_signal().await;
+        tracing::info!(signal, "shutting down");
     })
-    .await
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Waits for SIGTERM (what systemd and Kubernetes send) or SIGINT (Ctrl-C); returns its name.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return "SIGINT";
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
 }
 
 async fn create_admin(config: Config, email: String, display_name: String) -> anyhow::Result<()> {
@@ -84,8 +99,10 @@ async fn create_admin(config: Config, email: String, display_name: String) -> an
 }
 
 fn init_tracing(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only on a terminal: files and pipes get plain text.
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stdout().is_terminal());
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),

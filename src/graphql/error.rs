@@ -6,8 +6,13 @@ use crate::domain::DomainError;
 
 impl From<DomainError> for async_graphql::Error {
     fn from(err: DomainError) -> Self {
-        let code = err.code();
+        let mut code = err.code();
         let message = match &err {
+            DomainError::Internal(cause) if crate::store::is_unavailable(cause) => {
+                tracing::warn!(error = ?cause, "database unavailable");
+                code = UNAVAILABLE;
+                UNAVAILABLE_MESSAGE.to_owned()
+            }
             DomainError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 "internal error".to_owned()
@@ -25,6 +30,11 @@ impl From<DomainError> for async_graphql::Error {
     }
 }
 
+/// The code of an error that retrying later will cure (the database is unreachable).
+pub const UNAVAILABLE: &str = "UNAVAILABLE";
+/// The message sent with [`UNAVAILABLE`].
+pub const UNAVAILABLE_MESSAGE: &str = "the service is temporarily unavailable, retry later";
+
 /// Gives a code to errors raised by the GraphQL engine itself (parse and validation errors,
 /// limits, unknown enum values): `BAD_USER_INPUT` before execution, `INTERNAL` during it.
 pub fn ensure_code(err: &mut ServerError, executed: bool) {
@@ -34,7 +44,7 @@ pub fn ensure_code(err: &mut ServerError, executed: bool) {
     }
     let code = if executed && !is_input_coercion(&err.message) { "INTERNAL" } else { "BAD_USER_INPUT" };
     if code == "INTERNAL" {
-        tracing::error!(message = %err.message, "resolver error without a code");
+        tracing::error!(error = %err.message, "resolver error without a code");
         err.message = "internal error".to_owned();
     }
     err.extensions.get_or_insert_with(Default::default).set("code", code);

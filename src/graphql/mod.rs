@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod conversation;
+pub mod cost;
 pub mod drafts;
 pub mod error;
 pub mod limits;
@@ -53,6 +54,8 @@ pub struct SchemaLimits {
     pub max_complexity: usize,
     /// Mutations allowed per viewer (or client address) per minute.
     pub writes_per_minute: u32,
+    /// Token, alias, directive, expanded-field and cost limits, checked before validation.
+    pub document: cost::DocumentLimits,
 }
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
@@ -68,6 +71,7 @@ pub fn build_schema(services: Arc<Services>, hub: Arc<crate::realtime::Hub>, lim
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
+        .extension(cost::QueryGuard(limits.document))
         .extension(limits::WriteRateLimit::new(limits.writes_per_minute))
         .finish()
 }

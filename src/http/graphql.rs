@@ -19,9 +19,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
+use super::metrics::GraphqlSummary;
 use super::{AppState, bearer_token};
 use crate::graphql::ClientAddr;
-use crate::graphql::error::{bad_request, ensure_code};
+use crate::graphql::error::{UNAVAILABLE, bad_request, ensure_code};
 
 /// The response media types the endpoint can produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,13 +114,27 @@ async fn execute(app: Arc<AppState>, peer: SocketAddr, headers: &HeaderMap, batc
         Ok(viewer) => viewer,
         Err(err) => {
             let error = async_graphql::Error::from(err).into_server_error(Default::default());
-            let status = if error_code(&error) == Some("INTERNAL") { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::UNAUTHORIZED };
-            return errors_only(media, status, vec![error]);
+            let code = error_code(&error).unwrap_or("INTERNAL").to_owned();
+            super::metrics::record_graphql(std::time::Duration::ZERO, std::slice::from_ref(&code));
+            let mut res = if code == UNAVAILABLE {
+                super::outage::unavailable(media.content_type())
+            } else {
+                let status = if code == "INTERNAL" { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::UNAUTHORIZED };
+                errors_only(media, status, vec![error])
+            };
+            res.extensions_mut().insert(GraphqlSummary { codes: vec![code], ..Default::default() });
+            return res;
         }
     };
     let operation = match &batch {
-        BatchRequest::Single(r) => r.operation_name.clone().unwrap_or_default(),
+        BatchRequest::Single(r) => {
+            r.operation_name.clone().or_else(|| crate::graphql::cost::first_operation_name(&r.query).map(str::to_owned)).unwrap_or_default()
+        }
         BatchRequest::Batch(rs) => format!("batch of {}", rs.len()),
+    };
+    let batch_text = match &batch {
+        BatchRequest::Single(r) => Some(r.query.clone()),
+        BatchRequest::Batch(rs) => rs.first().map(|r| r.query.clone()),
     };
     let batch = batch.data(viewer).data(ClientAddr(peer.ip()));
     let span = tracing::info_span!("graphql", operation = %operation, user = ?viewer.user_id());
@@ -136,7 +151,23 @@ async fn execute(app: Arc<AppState>, peer: SocketAddr, headers: &HeaderMap, batc
             codes.push(error_code(e).unwrap_or("INTERNAL").to_owned());
         }
     }
-    super::metrics::record_graphql(started.elapsed(), &codes);
+    let elapsed = started.elapsed();
+    super::metrics::record_graphql(elapsed, &codes);
+    if elapsed.as_millis() >= u128::from(app.config.slow_query_ms) {
+        let query = match &batch_text {
+            Some(q) => q.chars().take(1000).collect::<String>(),
+            None => String::new(),
+        };
+        tracing::warn!(operation = %operation, duration_ms = elapsed.as_millis() as u64, viewer = viewer.user_id(), query = %query, "slow GraphQL request");
+    }
+    let summary = GraphqlSummary { operation, viewer: viewer.user_id(), codes };
+    if summary.codes.iter().any(|c| c == UNAVAILABLE) {
+        // Whatever part of the request failed, the client gets one answer: retry later.
+        let mut res = super::outage::unavailable(media.content_type());
+        res.extensions_mut().insert(summary);
+        return res;
+    }
+    let codes = &summary.codes;
     let status = match (&response, media) {
         (BatchResponse::Single(r), _) if codes.iter().any(|c| c == "RATE_LIMITED") && !executed(r) => StatusCode::TOO_MANY_REQUESTS,
         (BatchResponse::Single(_), MediaType::GraphQlResponse) if request_error => StatusCode::BAD_REQUEST,
@@ -146,7 +177,9 @@ async fn execute(app: Arc<AppState>, peer: SocketAddr, headers: &HeaderMap, batc
         BatchResponse::Single(r) => response_json(r, media),
         BatchResponse::Batch(rs) => Value::Array(rs.into_iter().map(|r| response_json(r, media)).collect()),
     };
-    json_response(status, media, &body)
+    let mut res = json_response(status, media, &body);
+    res.extensions_mut().insert(summary);
+    res
 }
 
 fn response_iter(response: &mut BatchResponse) -> Box<dyn Iterator<Item = &mut async_graphql::Response> + '_> {

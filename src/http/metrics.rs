@@ -21,8 +21,23 @@ pub fn install() -> &'static PrometheusHandle {
         let handle = recorder.handle();
         // A recorder installed by an embedding process wins; ours then stays empty.
         let _ = metrics::set_global_recorder(recorder);
+        describe();
         handle
     })
+}
+
+/// The `# HELP` line of every metric.
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!("http_requests_total", "HTTP requests answered, by route, method and status (401s included)");
+    describe_histogram!("http_request_duration_seconds", Unit::Seconds, "HTTP request latency, by route, method and status");
+    describe_histogram!("graphql_request_duration_seconds", Unit::Seconds, "GraphQL execution time per HTTP request");
+    describe_counter!("graphql_errors_total", "GraphQL errors sent, by extensions.code (UNAUTHENTICATED for refused tokens)");
+    describe_gauge!("websockets_open", "Websockets open now");
+    describe_counter!("websockets_total", "Websockets accepted since start");
+    describe_gauge!("http_connections_open", "Client TCP connections open now");
+    describe_counter!("http_connections_refused_total", "Connections closed at once because the connection cap was reached");
+    describe_counter!("http_timeouts_total", "Requests ended by a timeout, by kind (header, body, request)");
 }
 
 /// `GET /metrics`.
@@ -32,15 +47,43 @@ pub async fn render() -> Response {
     res
 }
 
-/// Counts every HTTP request and its latency by route and status.
+/// What the GraphQL handler tells the request log about a request (a response extension).
+#[derive(Debug, Clone, Default)]
+pub struct GraphqlSummary {
+    /// The operation name, `batch of N`, or empty for an anonymous operation.
+    pub operation: String,
+    /// The signed-in viewer's user id.
+    pub viewer: Option<crate::domain::Id>,
+    /// The `extensions.code` of every error sent.
+    pub codes: Vec<String>,
+}
+
+/// Counts every HTTP request and its latency by route and status, and logs it: one line at
+/// INFO per request with method, path, status, duration and, for GraphQL, the operation, the
+/// viewer and the error codes.
 pub async fn track_http(req: Request, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = req.method().to_string();
+    let path = req.uri().path().to_owned();
     let started = Instant::now();
     let res = next.run(req).await;
-    let labels = [("route", route), ("method", method), ("status", res.status().as_u16().to_string())];
+    let elapsed = started.elapsed();
+    let status = res.status().as_u16();
+    let gql = res.extensions().get::<GraphqlSummary>();
+    tracing::info!(
+        target: "adbridge::request",
+        method = %method,
+        path = %path,
+        status,
+        duration_ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0,
+        operation = gql.map_or("", |g| g.operation.as_str()),
+        viewer = gql.and_then(|g| g.viewer),
+        errors = %gql.map(|g| g.codes.join(",")).unwrap_or_default(),
+        "request"
+    );
+    let labels = [("route", route), ("method", method), ("status", status.to_string())];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
     res
 }
 

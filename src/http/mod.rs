@@ -3,7 +3,10 @@
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod outage;
+pub mod serve;
 pub mod session_watch;
+pub mod timeouts;
 pub mod webhooks;
 pub mod ws;
 
@@ -43,6 +46,9 @@ pub struct AppState {
     pub redis: Option<redis::aio::ConnectionManager>,
     /// The realtime feed: the event bus and this instance's hub.
     pub realtime: crate::realtime::Realtime,
+    /// Set when the server stops: every websocket closes with 1012 (service restart). Each
+    /// socket holds a receiver, so the receiver count is the number of sockets still open.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// The router of the whole API.
@@ -57,6 +63,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/webhooks/payments", axum::routing::post(webhooks::payments))
         .layer(cors(&state.config))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), timeouts::bound))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::from_fn(metrics::track_http))
         .with_state(state)

@@ -85,6 +85,8 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(app): State<Arc<AppState>>, Con
 struct Close(u16, &'static str);
 
 const TOO_SLOW: Close = Close(1013, "Client too slow; reconnect and resume");
+/// The server is stopping: the client reconnects (to another instance) and resumes from its cursor.
+const SERVICE_RESTART: Close = Close(1012, "Service restart; reconnect and resume");
 
 /// Messages a socket moves from its streams to its queue before it yields to other tasks.
 const BUDGET: usize = 64;
@@ -127,8 +129,14 @@ async fn serve(mut socket: WebSocket, protocol: Protocol, app: Arc<AppState>, pe
         unflushed: false,
     };
 
+    // Held for the socket's life: the server waits, on shutdown, until every receiver is gone.
+    let mut stopping = conn.app.stopping.subscribe();
     let close = loop {
-        let event = std::future::poll_fn(|cx| conn.poll_event(cx, &mut socket, init_deadline.as_mut(), &mut ping)).await;
+        let event = tokio::select! {
+            biased;
+            _ = stopping.wait_for(|stop| *stop) => break Some(SERVICE_RESTART),
+            event = std::future::poll_fn(|cx| conn.poll_event(cx, &mut socket, init_deadline.as_mut(), &mut ping)) => event,
+        };
         match event {
             Event::InitTimeout => break Some(Close(4408, "Connection initialisation timeout")),
             Event::TooSlow => break Some(TOO_SLOW),

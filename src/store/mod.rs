@@ -39,8 +39,19 @@ pub struct Store {
 impl Store {
     /// Connects to `url`, creating the SQLite file and its directory when missing.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        Self::connect_with(url, max_connections, Duration::from_secs(10)).await
+    }
+
+    /// [`Store::connect`] with the longest wait for a pooled connection: past it a query
+    /// fails (and the API answers `UNAVAILABLE`) instead of queueing behind an outage.
+    pub async fn connect_with(url: &str, max_connections: u32, acquire_timeout: Duration) -> anyhow::Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
-        options.max_connections(max_connections.max(2)).min_connections(1).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
+        options
+            .max_connections(max_connections.max(2))
+            .min_connections(1)
+            .acquire_timeout(acquire_timeout)
+            .connect_timeout(acquire_timeout)
+            .sqlx_logging(false);
         if url.starts_with("sqlite:") {
             if let Some(dir) = sqlite_path(url).and_then(|p| Path::new(&p).parent().map(Path::to_path_buf))
                 && !dir.as_os_str().is_empty()
@@ -118,6 +129,25 @@ fn sqlite_path(url: &str) -> Option<String> {
 /// Maps an unexpected database error to `INTERNAL`, keeping the cause for the log.
 pub fn internal(err: DbErr) -> DomainError {
     DomainError::internal(err)
+}
+
+/// Whether an error (anywhere in its chain) says the database cannot be reached: no connection
+/// within the acquire timeout, a broken connection, or a server shutting down. The API answers
+/// these `UNAVAILABLE` (503, `Retry-After`) rather than `INTERNAL`: retrying later will work.
+pub fn is_unavailable(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| match cause.downcast_ref::<DbErr>() {
+        Some(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) => true,
+        Some(DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))) => {
+            use sea_orm::sqlx::Error as E;
+            match e.as_ref() {
+                E::Io(_) | E::Tls(_) | E::Protocol(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => true,
+                // Postgres: connection exceptions (08…) and operator intervention (57P…: shutting down).
+                E::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
+    })
 }
 
 /// Whether a database error is a unique-constraint violation.

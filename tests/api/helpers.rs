@@ -300,6 +300,12 @@ pub async fn fresh_database() -> String {
     }
 }
 
+/// A fresh Postgres database on the server of `admin_url`, whatever the suite runs on (the
+/// outage test needs Postgres, behind a proxy it can cut).
+pub async fn fresh_postgres_at(admin_url: &str) -> String {
+    fresh_postgres(admin_url).await
+}
+
 async fn fresh_postgres(admin_url: &str) -> String {
     use sea_orm::{ConnectionTrait, Database};
     let admin = Database::connect(admin_url).await.unwrap_or_else(|e| panic!("Postgres at TEST_DATABASE_URL is unreachable: {e}"));

@@ -5,6 +5,7 @@
 mod accounts;
 mod catalogue;
 mod clients;
+mod connections;
 mod conversation;
 mod discovery;
 mod docs;
@@ -13,6 +14,9 @@ mod drafts;
 mod helpers;
 mod http_spec;
 mod orders;
+mod outage;
+mod process;
+mod query_cost;
 mod realtime;
 mod realtime_fanout;
 mod realtime_ws;
