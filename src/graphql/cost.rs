@@ -20,18 +20,22 @@
 //!    are as long as the schema, not the data, and do not multiply. The costliest
 //!    operation of the document above `max_cost` is refused.
 //!
-//! Refusals happen before anything executes, with `extensions.code`: `QUERY_TOO_LARGE` (with
+//! Documents of more than [`HEAVY_FIELDS`] fields then wait at a gate that lets only half the
+//! CPUs' worth of them be validated at once, so that the rest of the traffic keeps
+//! workers. Refusals happen before anything executes, with `extensions.code`: `QUERY_TOO_LARGE` (with
 //! `limit`, `max` and, except for tokens, `found`) or `QUERY_TOO_COSTLY` (with `cost` and
 //! `maxCost`). Because the token count bounds the parse and every later step is linear in the
 //! bounded document, the checks take well under a millisecond and run on the async worker.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation};
 use async_graphql::parser::types::{ExecutableDocument, Field, FragmentDefinition, Selection, SelectionSet};
 use async_graphql::registry::{MetaTypeName, Registry};
-use async_graphql::{Name, Positioned, Request, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Name, Positioned, Request, ServerError, ServerResult, ValidationResult, Value, Variables};
+use tokio::sync::Semaphore;
 
 pub use super::relay::MAX_PAGE;
 
@@ -55,16 +59,40 @@ pub struct DocumentLimits {
     pub max_cost: u64,
 }
 
-/// The extension that applies [`DocumentLimits`] to every request and subscription.
-pub struct QueryGuard(pub DocumentLimits);
+/// A document with more fields than this (after expansion) is validated under
+/// [`QueryGuard`]'s heavy-document gate: async-graphql's validation has quadratic steps (fields
+/// with the same response key are compared pairwise), and such documents must not take every
+/// worker at once.
+pub const HEAVY_FIELDS: u64 = 300;
 
-impl ExtensionFactory for QueryGuard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(QueryGuardExtension(self.0))
+/// The extension that applies [`DocumentLimits`] to every request and subscription, and lets
+/// only as many heavy documents ([`HEAVY_FIELDS`]) be validated at once as half the
+/// CPUs (at least one): the others wait asynchronously, so that workers stay free for the rest.
+pub struct QueryGuard {
+    limits: DocumentLimits,
+    heavy_gate: Arc<Semaphore>,
+}
+
+impl QueryGuard {
+    /// The guard for `limits`.
+    pub fn new(limits: DocumentLimits) -> Self {
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        Self { limits, heavy_gate: Arc::new(Semaphore::new((cpus / 2).max(1))) }
     }
 }
 
-struct QueryGuardExtension(DocumentLimits);
+impl ExtensionFactory for QueryGuard {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(QueryGuardExtension { limits: self.limits, gate: self.heavy_gate.clone(), heavy: AtomicBool::new(false) })
+    }
+}
+
+/// One request's guard (async-graphql creates the extension per request).
+struct QueryGuardExtension {
+    limits: DocumentLimits,
+    gate: Arc<Semaphore>,
+    heavy: AtomicBool,
+}
 
 #[async_trait::async_trait]
 impl Extension for QueryGuardExtension {
@@ -75,17 +103,29 @@ impl Extension for QueryGuardExtension {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         let registry = &ctx.schema_env.registry;
-        if let Some(doc) = check(&self.0, registry, &request.query, &request.variables)? {
+        if let Some((doc, fields)) = check(&self.limits, registry, &request.query, &request.variables)? {
+            self.heavy.store(fields > HEAVY_FIELDS, Ordering::Relaxed);
             request.set_parsed_query(doc);
         }
         next.run(ctx, request).await
     }
+
+    async fn validation(&self, ctx: &ExtensionContext<'_>, next: NextValidation<'_>) -> Result<ValidationResult, Vec<ServerError>> {
+        // Held for the validation only: a subscription's request lives as long as its stream.
+        let _permit = if self.heavy.load(Ordering::Relaxed) { self.gate.acquire().await.ok() } else { None };
+        next.run(ctx).await
+    }
 }
 
-/// Checks a query against the limits; returns its parsed document (`None` when it does not
-/// parse: async-graphql then reports the syntax error itself).
-pub fn check(limits: &DocumentLimits, registry: &Registry, query: &str, variables: &Variables) -> ServerResult<Option<ExecutableDocument>> {
-    if count_tokens(query, limits.max_tokens) > limits.max_tokens {
+/// Checks a query against the limits; returns its parsed document and its fields after
+/// expansion (`None` when it does not parse: async-graphql then reports the syntax error).
+pub fn check(
+    limits: &DocumentLimits,
+    registry: &Registry,
+    query: &str,
+    variables: &Variables,
+) -> ServerResult<Option<(ExecutableDocument, u64)>> {
+    if super::tokens::count_tokens(query, limits.max_tokens) > limits.max_tokens {
         return Err(too_large("tokens", None, limits.max_tokens as u64));
     }
     let Ok(doc) = async_graphql::parser::parse_query(query) else { return Ok(None) };
@@ -122,7 +162,7 @@ pub fn check(limits: &DocumentLimits, registry: &Registry, query: &str, variable
         ext.set("maxCost", limits.max_cost);
         return Err(err);
     }
-    Ok(Some(doc))
+    Ok(Some((doc, fields)))
 }
 
 fn too_large(limit: &str, found: Option<u64>, max: u64) -> ServerError {
@@ -139,76 +179,6 @@ fn too_large(limit: &str, found: Option<u64>, max: u64) -> ServerError {
         ext.set("found", found);
     }
     err
-}
-
-/// Counts GraphQL tokens (names, numbers, strings, punctuators), stopping once past `max`.
-pub fn count_tokens(query: &str, max: usize) -> usize {
-    let bytes = query.as_bytes();
-    let (mut i, mut tokens) = (0, 0);
-    while i < bytes.len() && tokens <= max {
-        match bytes[i] {
-            b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
-            }
-            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
-                i += 3;
-                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
-                    i += if bytes[i..].starts_with(b"\\\"\"\"") { 4 } else { 1 };
-                }
-                i += 3;
-                tokens += 1;
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-                tokens += 1;
-            }
-            b'.' if bytes[i..].starts_with(b"...") => {
-                i += 3;
-                tokens += 1;
-            }
-            b if b == b'_' || b.is_ascii_alphanumeric() || b == b'-' => {
-                i += 1;
-                while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'.' | b'+' | b'-')) {
-                    i += 1;
-                }
-                tokens += 1;
-            }
-            _ => {
-                // A punctuator, or a character the parser will refuse: one token either way.
-                i += query[i..].chars().next().map_or(1, char::len_utf8);
-                tokens += 1;
-            }
-        }
-    }
-    tokens
-}
-
-/// The name of a document's first operation, read from its text without parsing it (for the
-/// request log, when the request names no operation): `Named` in `query Named { … }`.
-pub fn first_operation_name(query: &str) -> Option<&str> {
-    fn skip_ignored(s: &str) -> &str {
-        let mut s = s.trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == '\u{feff}');
-        while let Some(comment) = s.strip_prefix('#') {
-            s = comment.split_once('\n').map_or("", |(_, rest)| rest).trim_start_matches(|c: char| c.is_whitespace() || c == ',');
-        }
-        s
-    }
-    let name_len = |s: &str| s.find(|c: char| !(c == '_' || c.is_ascii_alphanumeric())).unwrap_or(s.len());
-    let s = skip_ignored(query);
-    let keyword = &s[..name_len(s)];
-    if !matches!(keyword, "query" | "mutation" | "subscription") {
-        return None;
-    }
-    let s = skip_ignored(&s[keyword.len()..]);
-    let name = &s[..name_len(s)];
-    (!name.is_empty()).then_some(name)
 }
 
 /// Every selection set of the document as written (operations and fragment definitions).

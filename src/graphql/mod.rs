@@ -15,6 +15,7 @@ pub mod node;
 pub mod orders;
 pub mod relay;
 pub mod subscriptions;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -71,7 +72,7 @@ pub fn build_schema(services: Arc<Services>, hub: Arc<crate::realtime::Hub>, lim
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
-        .extension(cost::QueryGuard(limits.document))
+        .extension(cost::QueryGuard::new(limits.document))
         .extension(limits::WriteRateLimit::new(limits.writes_per_minute))
         .finish()
 }

@@ -127,9 +127,11 @@ async fn execute(app: Arc<AppState>, peer: SocketAddr, headers: &HeaderMap, batc
         }
     };
     let operation = match &batch {
-        BatchRequest::Single(r) => {
-            r.operation_name.clone().or_else(|| crate::graphql::cost::first_operation_name(&r.query).map(str::to_owned)).unwrap_or_default()
-        }
+        BatchRequest::Single(r) => r
+            .operation_name
+            .clone()
+            .or_else(|| crate::graphql::tokens::first_operation_name(&r.query).map(str::to_owned))
+            .unwrap_or_default(),
         BatchRequest::Batch(rs) => format!("batch of {}", rs.len()),
     };
     let batch_text = match &batch {

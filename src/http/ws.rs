@@ -372,6 +372,11 @@ impl Connection {
                     let _ = self.send(json!({ "type": "connection_error", "payload": { "message": err.to_string() } }));
                 }
                 match err {
+                    // The database is unreachable: try again later (the client retries by itself).
+                    DomainError::Internal(cause) if crate::store::is_unavailable(&cause) => {
+                        tracing::warn!(error = ?cause, "websocket authentication: database unavailable");
+                        Err(Close(1013, "Service unavailable; try again later"))
+                    }
                     DomainError::Internal(cause) => {
                         tracing::error!(error = ?cause, "websocket authentication failed");
                         Err(Close(4500, "Internal error"))

@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use crate::helpers::{TestApp, test_config};
+use crate::wsclient::WsClient;
 
 /// A TCP proxy to Postgres that can be cut (open connections dropped, new ones refused) and
 /// restored.
@@ -106,6 +107,12 @@ async fn with_the_database_unreachable_every_request_gets_503_unavailable_fast_a
     assert!(started.elapsed() < Duration::from_secs(1), "/readyz took {:?}", started.elapsed());
     let health = app.http.get(format!("{}/healthz", app.base)).send().await.unwrap();
     assert_eq!(health.status(), 200, "the process itself is alive");
+    // A websocket that cannot be authenticated is told to try again later (1013), not refused.
+    let mut ws = WsClient::connect(&app.ws_url(), "graphql-transport-ws").await;
+    ws.send(json!({ "type": "connection_init", "payload": { "token": user.token } })).await;
+    let started = Instant::now();
+    assert_eq!(ws.close_code().await, 1013);
+    assert!(started.elapsed() < Duration::from_secs(2), "closed in {:?}", started.elapsed());
 
     proxy.restore();
     let back = Instant::now();
