@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::domain::Services;
-use crate::domain::accounts::AccountService;
+use crate::domain::accounts::{AccountService, AccountSettings};
 use crate::domain::catalogue::CatalogueService;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::conversation::ConversationService;
@@ -45,6 +45,7 @@ impl App {
     /// Connects to the database, migrates it, builds the services and binds the listener.
     pub async fn build(config: Config, overrides: Overrides) -> anyhow::Result<Self> {
         crate::http::metrics::install();
+        crate::cluster::check_config(&config)?;
         let acquire = std::time::Duration::from_millis(config.db_acquire_timeout_ms);
         let store = Store::connect_with(&config.database_url, config.db_max_connections, acquire).await?;
         store.migrate().await?;
@@ -54,11 +55,16 @@ impl App {
         };
         let clock = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let realtime = Realtime::start(&config, &store, redis.clone()).await?;
-        let services = Arc::new(build_services(&config, &store, clock, realtime.sink()));
+        let sessions = Arc::new(crate::http::session_watch::SessionWatch::default());
+        let shared_redis = match (&config.redis_url, &redis) {
+            (Some(url), Some(conn)) => Some((crate::realtime::redis_client(url).context("parsing REDIS_URL")?, conn.clone())),
+            _ => None,
+        };
+        let cluster = crate::cluster::start(&config, shared_redis, &sessions);
+        let services = Arc::new(build_services_with(&config, &store, clock, realtime.sink(), &cluster));
         let limits = SchemaLimits {
             max_depth: config.max_depth,
             max_complexity: config.max_complexity,
-            writes_per_minute: config.writes_per_minute,
             document: crate::graphql::cost::DocumentLimits {
                 max_tokens: config.max_tokens,
                 max_aliases: config.max_aliases,
@@ -76,7 +82,8 @@ impl App {
             services,
             schema,
             ws_admissions: Semaphore::new(WS_ADMISSIONS),
-            sessions: Arc::default(),
+            sessions,
+            cluster,
             stopping: tokio::sync::watch::channel(false).0,
             live,
             redis,
@@ -133,9 +140,29 @@ impl App {
     }
 }
 
-/// Builds every domain service over the store.
-/// `events` is told of every committed order event (the realtime bus).
+/// Builds every domain service over the store, with in-memory limits and no websockets to
+/// end (the CLI's commands). `events` is told of every committed order event.
 pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>, events: Arc<dyn EventSink>) -> Services {
+    let cluster = crate::cluster::Cluster {
+        guard: Arc::new(crate::domain::abuse::Guard::new(
+            Arc::new(crate::domain::ratelimit::MemoryLimiter::new()),
+            crate::cluster::policy(config),
+        )),
+        ends: Arc::new(crate::domain::sessions::NoSessionListeners),
+        instance_lock: None,
+    };
+    build_services_with(config, store, clock, events, &cluster)
+}
+
+/// Builds every domain service over the store; `events` is told of every committed order
+/// event (the realtime bus), `cluster` holds the limits and the revocation bus.
+pub fn build_services_with(
+    config: &Config,
+    store: &Store,
+    clock: Arc<dyn Clock>,
+    events: Arc<dyn EventSink>,
+    cluster: &crate::cluster::Cluster,
+) -> Services {
     let repo = Arc::new(store.clone());
     let orders = crate::domain::orders::OrderService::new(
         repo.clone(),
@@ -149,7 +176,13 @@ pub fn build_services(config: &Config, store: &Store, clock: Arc<dyn Clock>, eve
         },
     );
     Services {
-        accounts: AccountService::new(repo.clone(), clock.clone(), config.session_ttl(), config.argon2_memory_kib, config.login_per_minute),
+        accounts: AccountService::new(
+            repo.clone(),
+            clock.clone(),
+            AccountSettings { session_ttl: config.session_ttl(), argon2_memory_kib: config.argon2_memory_kib },
+            cluster.guard.clone(),
+            cluster.ends.clone(),
+        ),
         catalogue: CatalogueService::new(repo.clone(), clock.clone()),
         conversation: ConversationService::new(repo.clone(), clock.clone(), events.clone()),
         drafts: DraftService::new(repo, clock, events),

@@ -91,9 +91,6 @@ pub struct Config {
     /// Redis URL for the cross-instance event bus; the in-process bus when unset.
     #[arg(long, env = "REDIS_URL", global = true)]
     pub redis_url: Option<String>,
-    /// Directory for uploaded files.
-    #[arg(long, env = "ADBRIDGE_FILES_DIR", default_value = "data/files", global = true)]
-    pub files_dir: String,
     /// Log format.
     #[arg(long, env = "ADBRIDGE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -130,15 +127,37 @@ pub struct Config {
     /// How long a session token lives, in hours.
     #[arg(long, env = "ADBRIDGE_SESSION_TTL_HOURS", default_value_t = 24 * 30, global = true)]
     pub session_ttl_hours: u64,
-    /// Log-in attempts allowed per email and per client address per minute.
-    #[arg(long, env = "ADBRIDGE_LOGIN_PER_MINUTE", default_value_t = 10, global = true)]
+    /// Log-in attempts allowed per client address per minute.
+    #[arg(long, env = "ADBRIDGE_LOGIN_PER_MINUTE", default_value_t = 20, global = true)]
     pub login_per_minute: u32,
-    /// Writes (mutations) allowed per viewer per minute.
+    /// Failed log-ins allowed per (account, client address) per failure window.
+    #[arg(long, env = "ADBRIDGE_LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", default_value_t = 10, global = true)]
+    pub login_failures_per_account_address: u32,
+    /// Failed log-ins allowed per client address (any account) per failure window.
+    #[arg(long, env = "ADBRIDGE_LOGIN_FAILURES_PER_ADDRESS", default_value_t = 100, global = true)]
+    pub login_failures_per_address: u32,
+    /// Failures on one account (from every address) after which its log-ins slow down.
+    #[arg(long, env = "ADBRIDGE_LOGIN_SLOWDOWN_AFTER", default_value_t = 10, global = true)]
+    pub login_slowdown_after: u32,
+    /// The window of the log-in failure counts, in seconds.
+    #[arg(long, env = "ADBRIDGE_LOGIN_FAILURE_WINDOW_SECS", default_value_t = 900, global = true)]
+    pub login_failure_window_secs: u64,
+    /// Sign-ups allowed per client address per hour.
+    #[arg(long, env = "ADBRIDGE_SIGNUPS_PER_HOUR", default_value_t = 20, global = true)]
+    pub signups_per_hour: u32,
+    /// Writes (mutation fields, aliases included) allowed per viewer (or anonymous address) per minute.
     #[arg(long, env = "ADBRIDGE_WRITES_PER_MINUTE", default_value_t = 600, global = true)]
     pub writes_per_minute: u32,
     /// Argon2 memory cost in KiB (the OWASP minimum for argon2id is 19456).
     #[arg(long, env = "ADBRIDGE_ARGON2_MEMORY_KIB", default_value_t = 19456, global = true)]
     pub argon2_memory_kib: u32,
+    /// Password hashes computed at once per instance (0: one per CPU core).
+    #[arg(long, env = "ADBRIDGE_ARGON2_CONCURRENCY", default_value_t = 0, global = true)]
+    pub argon2_concurrency: usize,
+    /// Reverse proxies (addresses or CIDR blocks, comma-separated) whose `Forwarded` and
+    /// `X-Forwarded-For` headers are believed; none by default (the peer address is the client).
+    #[arg(long, env = "ADBRIDGE_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<String>,
     /// Seconds a websocket may stay open without `connection_init`.
     #[arg(long, env = "ADBRIDGE_WS_INIT_TIMEOUT_SECS", default_value_t = 10, global = true)]
     pub ws_init_timeout_secs: u64,
@@ -184,9 +203,10 @@ pub struct Config {
     /// GraphQL requests slower than this many milliseconds are logged as warnings.
     #[arg(long, env = "ADBRIDGE_SLOW_QUERY_MS", default_value_t = 1000, global = true)]
     pub slow_query_ms: u64,
-    /// Secret that signs payment webhooks (HMAC-SHA256).
-    #[arg(long, env = "ADBRIDGE_WEBHOOK_SECRET", default_value = "adbridge-dev-webhook-secret", global = true)]
-    pub webhook_secret: String,
+    /// Secret that signs payment webhooks (HMAC-SHA256, at least 16 bytes); unset, the webhook
+    /// endpoint refuses every delivery.
+    #[arg(long, env = "ADBRIDGE_WEBHOOK_SECRET", global = true, hide_env_values = true)]
+    pub webhook_secret: Option<String>,
 }
 
 impl Config {

@@ -20,6 +20,8 @@
 //!   SQLite (embedded default) or Postgres.
 //! - [`realtime`]: delivering the order history live: the event bus (in-process or Redis) and
 //!   the hub that fans committed order events out to subscriptions, gap-free from the database.
+//! - [`cluster`]: what instances share besides the database: rate-limit counters and session
+//!   revocations (Redis with `REDIS_URL`, in memory otherwise), and the start-up checks.
 //! - [`seed`]: deterministic demo data for `adbridge seed`.
 //! - [`app`]: the one place that picks implementations and wires everything together.
 //! - [`config`]: flags and environment variables, read once.
@@ -29,6 +31,7 @@
 //! or redis. The whole picture is in `docs/architecture.md`.
 
 pub mod app;
+pub mod cluster;
 pub mod config;
 pub mod domain;
 pub mod graphql;

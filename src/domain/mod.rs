@@ -3,6 +3,7 @@
 //! Nothing here knows of HTTP, GraphQL, SQL or Redis: services receive their ports
 //! (repository traits, the clock, the event bus) when they are built, in `app.rs`.
 
+pub mod abuse;
 pub mod accounts;
 pub mod catalogue;
 pub mod clock;
@@ -11,7 +12,9 @@ pub mod drafts;
 pub mod error;
 pub mod orders;
 pub mod ratelimit;
+pub mod sessions;
 pub mod str_enum;
+pub mod text;
 pub mod values;
 pub mod viewer;
 

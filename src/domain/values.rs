@@ -3,17 +3,22 @@
 use std::fmt;
 
 use super::error::{DomainError, DomainResult};
+use super::text;
 
 /// A normalised (trimmed, lower-cased) email address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
-    /// Parses an address: one `@`, a non-empty local part, a dotted domain, at most 254 chars.
+    /// Parses an address: one `@`, a non-empty local part, a dotted domain, at most 254 bytes,
+    /// nothing invisible (see `text`).
     pub fn parse(field: &str, raw: &str) -> DomainResult<Self> {
-        let email = raw.trim().to_lowercase();
         let bad = || DomainError::bad_input(field, "is not a valid email address");
-        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if raw.len() > 1024 {
+            return Err(bad());
+        }
+        let email = normalise_email(raw);
+        if email.len() > 254 || email.chars().any(|c| !text::is_visible(c)) {
             return Err(bad());
         }
         let (local, domain) = email.split_once('@').ok_or_else(bad)?;
@@ -28,6 +33,11 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The form an email is stored and looked up in: trimmed, NFC, lower case.
+pub fn normalise_email(raw: &str) -> String {
+    text::nfc(raw.trim()).to_lowercase()
 }
 
 /// A password that meets the length policy (10–256 characters). Never printed.
@@ -63,9 +73,16 @@ impl fmt::Debug for Password {
     }
 }
 
-/// Trims `raw` and checks it has between `min` and `max` characters.
+/// Trims `raw`, normalises it to NFC, refuses control characters and text with nothing
+/// visible (see `text`), and checks it has between `min` and `max` characters.
 pub fn text(field: &str, raw: &str, min: usize, max: usize) -> DomainResult<String> {
-    let value = raw.trim();
+    // Bounded before normalising: at most 4 bytes a character.
+    if raw.len() > max.saturating_mul(4).saturating_add(1024) {
+        return Err(DomainError::bad_input(field, format!("must be at most {max} characters")));
+    }
+    let value = text::nfc(raw.trim());
+    text::check_free_text(field, &value)?;
+    let value = value.as_str();
     let n = value.chars().count();
     if n < min {
         let what = if min <= 1 { "must not be empty".to_owned() } else { format!("must be at least {min} characters") };
@@ -83,6 +100,13 @@ pub fn optional_text(field: &str, raw: Option<&str>, max: usize) -> DomainResult
         None | Some("") => Ok(None),
         Some(v) => text(field, v, 1, max).map(Some),
     }
+}
+
+/// A point in time given as input: between 1970 and 9999 (anything else is a typo or a probe,
+/// and does not fit every database's timestamp type).
+pub fn timestamp(field: &str, at: chrono::DateTime<chrono::Utc>) -> DomainResult<chrono::DateTime<chrono::Utc>> {
+    use chrono::Datelike;
+    if (1970..=9999).contains(&at.year()) { Ok(at) } else { Err(DomainError::bad_input(field, "must be between the years 1970 and 9999")) }
 }
 
 /// An absolute `http` or `https` URL with a host, at most 2048 characters.
@@ -204,7 +228,21 @@ mod tests {
     #[test]
     fn emails_are_normalised_and_checked() {
         assert_eq!(Email::parse("email", "  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@@example.com", "ada@.com"] {
+        assert_eq!(Email::parse("email", "E\u{301}lo@example.com").unwrap().as_str(), "\u{e9}lo@example.com");
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@@example.com",
+            "ada@.com",
+            "ad\u{200b}a@example.com",
+            "ada@exa\u{202e}mple.com",
+            "ad\u{ad}a@example.com",
+            "ada\u{0}@example.com",
+        ] {
             assert!(Email::parse("email", bad).is_err(), "{bad} should be refused");
         }
     }

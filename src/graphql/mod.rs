@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod cost;
 pub mod drafts;
 pub mod error;
+pub mod hygiene;
 pub mod limits;
 pub mod live;
 pub mod loaders;
@@ -53,8 +54,6 @@ pub struct SchemaLimits {
     pub max_depth: usize,
     /// Highest accepted complexity.
     pub max_complexity: usize,
-    /// Mutations allowed per viewer (or client address) per minute.
-    pub writes_per_minute: u32,
     /// Token, alias, directive, expanded-field and cost limits, checked before validation.
     pub document: cost::DocumentLimits,
 }
@@ -73,7 +72,8 @@ pub fn build_schema(services: Arc<Services>, hub: Arc<crate::realtime::Hub>, lim
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
         .extension(cost::QueryGuard::new(limits.document))
-        .extension(limits::WriteRateLimit::new(limits.writes_per_minute))
+        .extension(hygiene::InputHygiene)
+        .extension(limits::WriteRateLimit)
         .finish()
 }
 

@@ -145,12 +145,16 @@ async fn execute(app: Arc<AppState>, peer: SocketAddr, headers: &HeaderMap, batc
     let executed = |r: &async_graphql::Response| !(r.data == async_graphql::Value::Null) || r.errors.iter().any(|e| !e.path.is_empty());
     let mut request_error = false;
     let mut codes = Vec::new();
+    let mut retry_after: Option<u64> = None;
     for r in response_iter(&mut response) {
         let ran = executed(r);
         request_error |= !ran;
         for e in &mut r.errors {
             ensure_code(e, ran);
             codes.push(error_code(e).unwrap_or("INTERNAL").to_owned());
+            if let Some(secs) = retry_after_secs(e) {
+                retry_after = Some(retry_after.map_or(secs, |r| r.max(secs)));
+            }
         }
     }
     let elapsed = started.elapsed();
@@ -181,7 +185,22 @@ async fn execute(app: Arc<AppState>, peer: SocketAddr, headers: &HeaderMap, batc
     };
     let mut res = json_response(status, media, &body);
     res.extensions_mut().insert(summary);
+    // A rate-limited client learns when to come back, as HTTP clients and proxies expect.
+    if let Some(secs) = retry_after {
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     res
+}
+
+/// The `retryAfterSeconds` of a `RATE_LIMITED` error.
+fn retry_after_secs(e: &async_graphql::ServerError) -> Option<u64> {
+    if error_code(e) != Some("RATE_LIMITED") {
+        return None;
+    }
+    match e.extensions.as_ref()?.get("retryAfterSeconds")? {
+        async_graphql::Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
 }
 
 fn response_iter(response: &mut BatchResponse) -> Box<dyn Iterator<Item = &mut async_graphql::Response> + '_> {

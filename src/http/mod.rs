@@ -1,5 +1,6 @@
 //! HTTP routes: the GraphQL endpoint, the websocket, GraphiQL, health, readiness and metrics.
 
+pub mod client_addr;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub ws_admissions: tokio::sync::Semaphore,
     /// The sessions of this instance's websockets, checked for all of them at once.
     pub sessions: Arc<session_watch::SessionWatch>,
+    /// The rate limits and revocation bus shared with the other instances.
+    pub cluster: crate::cluster::Cluster,
     /// Renders live subscription payloads once per event and subscription shape.
     pub live: crate::graphql::live::LiveRenderer,
     /// Whether a Redis connection is configured and reachable (for `/readyz`).
@@ -54,6 +57,8 @@ pub struct AppState {
 /// The router of the whole API.
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.config.max_body_bytes;
+    // Checked at start (`cluster::check_config`).
+    let proxies = Arc::new(client_addr::TrustedProxies::parse(&state.config.trusted_proxies).unwrap_or_default());
     Router::new()
         .route("/", get(graphiql))
         .route("/graphql", get(graphql::get).post(graphql::post))
@@ -65,6 +70,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(cors(&state.config))
         .layer(axum::middleware::from_fn_with_state(state.clone(), timeouts::bound))
         .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn_with_state(proxies, client_addr::resolve))
         .layer(axum::middleware::from_fn(metrics::track_http))
         .with_state(state)
 }

@@ -15,9 +15,10 @@
 //!   subscription shape for every socket (`graphql::live`), so a socket only frames them;
 //! - authentications and operation starts run at most `WS_ADMISSIONS` at once per instance,
 //!   so a reconnect storm waits cheaply instead of piling up database queries;
-//! - at each keep-alive, a socket running streams checks its session (in memory: the instance's
-//!   `SessionWatch` asks the database for all sockets at once): after a log-out (or expiry) it
-//!   is closed with 4403 and its streams end.
+//! - a socket whose session ends (a log-out on any instance, or expiry) is woken by the
+//!   instance's `SessionWatch` and closed with 4403 at once, its streams dropped and its queued
+//!   messages discarded; and every operation checks its session in the database before it runs,
+//!   so nothing executes for a session revoked a moment before.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -87,6 +88,7 @@ struct Close(u16, &'static str);
 const TOO_SLOW: Close = Close(1013, "Client too slow; reconnect and resume");
 /// The server is stopping: the client reconnects (to another instance) and resumes from its cursor.
 const SERVICE_RESTART: Close = Close(1012, "Service restart; reconnect and resume");
+const SESSION_ENDED: Close = Close(4403, "Session ended");
 
 /// Messages a socket moves from its streams to its queue before it yields to other tasks.
 const BUDGET: usize = 64;
@@ -102,6 +104,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(10);
 enum Event {
     Incoming(Option<Result<Message, axum::Error>>),
     InitTimeout,
+    SessionEnded,
     Ping,
     TooSlow,
     Gone,
@@ -139,12 +142,10 @@ async fn serve(mut socket: WebSocket, protocol: Protocol, app: Arc<AppState>, pe
         };
         match event {
             Event::InitTimeout => break Some(Close(4408, "Connection initialisation timeout")),
+            Event::SessionEnded => break Some(SESSION_ENDED),
             Event::TooSlow => break Some(TOO_SLOW),
             Event::Gone => break None,
             Event::Ping => {
-                if !conn.subs.is_empty() && conn.session.as_ref().is_some_and(Watched::ended) {
-                    break Some(Close(4403, "Session ended"));
-                }
                 let msg = if protocol == Protocol::TransportWs { r#"{"type":"ping"}"# } else { r#"{"type":"ka"}"# };
                 if let Err(close) = conn.send_text(Utf8Bytes::from_static(msg)) {
                     break Some(close);
@@ -168,7 +169,8 @@ async fn serve(mut socket: WebSocket, protocol: Protocol, app: Arc<AppState>, pe
     drop(conn);
     let goodbye = async {
         if let Some(Close(code, reason)) = close {
-            if code != TOO_SLOW.0 {
+            // A slow client's queue is dropped; so is an ended session's: nothing more is sent.
+            if code != TOO_SLOW.0 && code != SESSION_ENDED.0 {
                 for msg in out {
                     socket.feed(msg).await?;
                 }
@@ -205,6 +207,10 @@ impl Connection {
     fn poll_event(&mut self, cx: &mut Context<'_>, socket: &mut WebSocket, init: Pin<&mut Sleep>, ping: &mut Interval) -> Poll<Event> {
         if !self.init_seen && init.poll(cx).is_ready() {
             return Poll::Ready(Event::InitTimeout);
+        }
+        // Before anything else: an ended session's socket sends and runs nothing more.
+        if self.session.as_ref().is_some_and(|s| s.poll_ended(cx).is_ready()) {
+            return Poll::Ready(Event::SessionEnded);
         }
         if self.viewer.is_some() && ping.poll_tick(cx).is_ready() {
             return Poll::Ready(Event::Ping);
@@ -319,7 +325,7 @@ impl Connection {
                     return Err(Close(4409, "Subscriber for this id already exists"));
                 }
                 if self.session.as_ref().is_some_and(Watched::ended) {
-                    return Err(Close(4403, "Session ended"));
+                    return Err(SESSION_ENDED);
                 }
                 if self.subs.len() >= MAX_OPERATIONS {
                     let error = json!([{ "message": format!("At most {MAX_OPERATIONS} operations run at once on a socket"), "extensions": { "code": "RATE_LIMITED" } }]);
@@ -388,8 +394,9 @@ impl Connection {
     }
 }
 
-/// The messages of one operation. The real schema runs it first (validation, authorisation,
-/// the first result of a query or mutation). An order-feed subscription hands its feed over
+/// The messages of one operation. Its session is checked in the database first (a session
+/// revoked on another instance a moment ago ends the socket instead). The real schema then
+/// runs it (validation, authorisation, the first result of a query or mutation). An order-feed subscription hands its feed over
 /// through a [`FeedSlot`]; its events are then rendered once per shape by the
 /// [`LiveRenderer`](crate::graphql::live::LiveRenderer) and only framed here.
 fn operation(
@@ -416,6 +423,22 @@ fn operation(
     Box::pin(async_stream::stream! {
         let mut first = true;
         let mut admitted = Some(app.ws_admissions.acquire().await);
+        if let Viewer::User { session_id, .. } = viewer {
+            match app.services.accounts.live_sessions(&[session_id]).await {
+                Ok(live) if live.contains(&session_id) => {}
+                Ok(_) => {
+                    // Revoked in the database: every socket of the session ends now.
+                    app.sessions.end(session_id);
+                    return;
+                }
+                Err(e) => {
+                    let mut error = async_graphql::Error::from(e).into_server_error(async_graphql::Pos::default());
+                    error.locations.clear();
+                    yield frame("error", &id, &json!([error]).to_string());
+                    return;
+                }
+            }
+        }
         while let Some(mut response) = responses.next().await {
             admitted = None;
             let before_execution = first

@@ -2,7 +2,7 @@
 //! each event out to the topics of its order and its two parties.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -101,6 +101,8 @@ pub struct Hub {
     topics: Mutex<HashMap<Topic, broadcast::Sender<Arc<Delivered>>>>,
     recent: Mutex<VecDeque<Arc<Delivered>>>,
     rings: mpsc::UnboundedSender<Ring>,
+    /// A resync is queued and not started yet: more doorbells add nothing to the queue.
+    resync_queued: AtomicBool,
     tasks: Mutex<Vec<AbortHandle>>,
 }
 
@@ -115,6 +117,7 @@ impl Hub {
             topics: Mutex::new(HashMap::new()),
             recent: Mutex::new(VecDeque::with_capacity(RECENT)),
             rings: tx,
+            resync_queued: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
         });
         let pump = tokio::spawn(pump(Arc::downgrade(&hub), rx, poll));
@@ -144,9 +147,20 @@ impl Hub {
         }
     }
 
-    /// Tells the hub it may have missed events (a bus disconnect).
+    /// Tells the hub it may have missed events (a bus disconnect). Coalesced: however many
+    /// arrive while one is queued, one database read serves them all.
     pub fn resync(&self) {
-        let _ = self.rings.send(Ring::Resync);
+        if !self.resync_queued.swap(true, Ordering::AcqRel) {
+            let _ = self.rings.send(Ring::Resync);
+        }
+    }
+
+    /// Another instance says events up to `id` were committed: read them from the database
+    /// (the message is a hint, never an event; an id already seen costs nothing).
+    pub fn doorbell(&self, id: Id) {
+        if id > self.last_id() {
+            self.resync();
+        }
     }
 
     /// A receiver of `topic`'s live events.
@@ -270,7 +284,10 @@ async fn pump(hub: Weak<Hub>, mut rings: mpsc::UnboundedReceiver<Ring>, poll: Du
         let Some(hub) = hub.upgrade() else { return };
         match ring {
             Ring::Events(events) => hub.on_events(events).await,
-            Ring::Resync => hub.catch_up().await,
+            Ring::Resync => {
+                hub.resync_queued.store(false, Ordering::Release);
+                hub.catch_up().await
+            }
         }
     }
 }

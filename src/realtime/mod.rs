@@ -7,8 +7,11 @@
 //! - **Publishing.** Services append events inside their transaction and, after commit, call
 //!   the domain's [`EventSink`] port. Every [`EventBus`] is that sink. The in-process bus
 //!   ([`InProcessBus`], the embedded default) rings this instance's [`Hub`] directly; the Redis
-//!   bus ([`RedisBus`], with `REDIS_URL`) rings the local hub too and `PUBLISH`es the events, in
-//!   order, from one publisher task, on a channel named after the database.
+//!   bus ([`RedisBus`], with `REDIS_URL`) rings the local hub too and `PUBLISH`es the id of the
+//!   newest committed event, from one publisher task, on a channel named after the database.
+//!   Only ids cross Redis: an instance that hears one reads the events from the database, so a
+//!   message forged on the channel is never delivered as an event and cannot make the hub skip
+//!   a real one (a bogus id costs one read that finds nothing new; unreadable ones are ignored).
 //! - **One subscribing Redis connection per instance**, re-subscribed after any disconnect
 //!   (`get_async_pubsub` never reconnects by itself: its stream just ends). Each (re)connection
 //!   asks the hub to resync from the database, since messages published during the gap are
@@ -40,7 +43,7 @@ mod stream;
 use std::sync::Arc;
 
 pub use hub::{Delivered, Hub, POLL, TOPIC_CAPACITY, Topic};
-pub use redis::{RedisBus, redis_client};
+pub use redis::{RedisBus, channel_for, redis_client};
 pub use stream::Feed;
 
 use crate::config::Config;

@@ -1,20 +1,20 @@
-//! The Redis bus: `PUBLISH` after commit from one ordered publisher task, and one subscribing
-//! connection per instance that reconnects (and resyncs the hub) after any disconnect.
+//! The Redis bus: after commit, one ordered publisher task `PUBLISH`es the id of the newest
+//! committed event (a doorbell); one subscribing connection per instance rings its hub, which
+//! reads the events from the database, and reconnects (and resyncs the hub) after any
+//! disconnect. Redis never carries an event's content, so a message forged on the channel
+//! cannot become an event, and a bogus id costs one query that finds nothing new.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use redis::AsyncCommands;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use super::EventBus;
 use super::hub::Hub;
 use crate::domain::Id;
-use crate::domain::orders::history::{EventKind, EventSink, OrderEvent};
+use crate::domain::orders::history::{EventSink, OrderEvent};
 
 /// Messages waiting for the publisher; beyond that a publish is dropped (the hubs' poll
 /// delivers the event anyway).
@@ -44,18 +44,12 @@ impl RedisBus {
 
 impl EventSink for RedisBus {
     fn committed(&self, events: &[OrderEvent]) {
-        if events.is_empty() {
-            return;
-        }
+        let Some(newest) = events.iter().map(|e| e.id).max() else { return };
         self.hub.ring(events.to_vec());
-        let wire: Vec<Wire> = events.iter().map(Wire::from).collect();
-        match serde_json::to_string(&wire) {
-            Ok(text) => {
-                if self.publish.try_send(text).is_err() {
-                    tracing::warn!("redis publish queue full; the other instances will poll the event");
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "serialising events for redis"),
+        // Only the id goes on the wire: the other instances read the events themselves from
+        // the database, so nothing published on Redis is ever delivered as an event.
+        if self.publish.try_send(newest.to_string()).is_err() {
+            tracing::warn!("redis publish queue full; the other instances will poll the event");
         }
     }
 }
@@ -66,7 +60,6 @@ impl EventBus for RedisBus {
     }
 }
 
-/// The channel of the instances sharing `database_url`.
 /// A Redis client for `url` whose connections send without Nagle's delay (redis-rs leaves it
 /// on): a publish or an event message is one small write that must not wait for an ACK.
 pub fn redis_client(url: &str) -> redis::RedisResult<redis::Client> {
@@ -76,9 +69,9 @@ pub fn redis_client(url: &str) -> redis::RedisResult<redis::Client> {
     redis::Client::open(info.set_tcp_settings(tcp))
 }
 
+/// The channel of the instances sharing `database_url`.
 pub fn channel_for(database_url: &str) -> String {
-    let digest = Sha256::digest(database_url.as_bytes());
-    format!("adbridge:events:{}", hex::encode(&digest[..8]))
+    format!("adbridge:events:{}", crate::cluster::namespace(database_url))
 }
 
 async fn publisher(mut conn: redis::aio::ConnectionManager, channel: String, mut rx: mpsc::Receiver<String>) {
@@ -105,11 +98,14 @@ async fn listen(client: redis::Client, channel: String, hub: Weak<Hub>) {
                     let mut messages = pubsub.into_on_message();
                     while let Some(msg) = messages.next().await {
                         let Some(h) = hub.upgrade() else { return };
-                        match msg.get_payload::<String>().map_err(anyhow::Error::from).and_then(|t| parse(&t)) {
-                            Ok(events) => h.ring(events),
-                            Err(e) => {
-                                tracing::warn!(error = %e, "unreadable redis event message");
-                                h.resync();
+                        // A doorbell, not an event: a readable id makes the hub read the
+                        // database after its last event (coalesced); anything else is ignored,
+                        // so a forged message can neither inject an event nor hide a real one.
+                        match msg.get_payload::<String>().ok().and_then(|t| t.trim().parse::<Id>().ok()) {
+                            Some(id) => h.doorbell(id),
+                            None => {
+                                metrics::counter!("adbridge_redis_unreadable_messages_total").increment(1);
+                                tracing::debug!("ignoring an unreadable redis event message");
                             }
                         }
                     }
@@ -128,68 +124,5 @@ async fn listen(client: redis::Client, channel: String, hub: Weak<Hub>) {
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(2));
-    }
-}
-
-fn parse(text: &str) -> anyhow::Result<Vec<OrderEvent>> {
-    let wire: Vec<Wire> = serde_json::from_str(text)?;
-    wire.into_iter().map(OrderEvent::try_from).collect()
-}
-
-/// An event on the wire.
-#[derive(Serialize, Deserialize)]
-struct Wire {
-    id: Id,
-    order_id: Id,
-    seq: i64,
-    kind: String,
-    actor_id: Option<Id>,
-    from_status: Option<String>,
-    to_status: Option<String>,
-    reason: Option<String>,
-    data: serde_json::Value,
-    created_at: DateTime<Utc>,
-    advertiser_id: Id,
-    influencer_id: Id,
-}
-
-impl From<&OrderEvent> for Wire {
-    fn from(e: &OrderEvent) -> Self {
-        Self {
-            id: e.id,
-            order_id: e.order_id,
-            seq: e.seq,
-            kind: e.kind.as_str().to_owned(),
-            actor_id: e.actor_id,
-            from_status: e.from_status.clone(),
-            to_status: e.to_status.clone(),
-            reason: e.reason.clone(),
-            data: e.data.clone(),
-            created_at: e.created_at,
-            advertiser_id: e.advertiser_id,
-            influencer_id: e.influencer_id,
-        }
-    }
-}
-
-impl TryFrom<Wire> for OrderEvent {
-    type Error = anyhow::Error;
-
-    fn try_from(w: Wire) -> anyhow::Result<Self> {
-        let kind = EventKind::from_db(&w.kind).ok_or_else(|| anyhow::anyhow!("unknown event kind {:?}", w.kind))?;
-        Ok(Self {
-            id: w.id,
-            order_id: w.order_id,
-            seq: w.seq,
-            kind,
-            actor_id: w.actor_id,
-            from_status: w.from_status,
-            to_status: w.to_status,
-            reason: w.reason,
-            data: w.data,
-            created_at: w.created_at,
-            advertiser_id: w.advertiser_id,
-            influencer_id: w.influencer_id,
-        })
     }
 }

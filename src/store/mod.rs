@@ -66,7 +66,7 @@ impl Store {
                     .create_if_missing(true)
             });
         }
-        let mut db = Database::connect(options).await.context("connecting to the database")?;
+        let mut db = Database::connect(options).await.map_err(|e| connect_error(url, e))?;
         let stats = Arc::new(stats::StatementStats::default());
         let recorder = stats.clone();
         db.set_metric_callback(move |info| recorder.record(&info.statement.sql));
@@ -119,8 +119,21 @@ impl Store {
     }
 }
 
+/// A connection failure in words an operator can act on: a missing Postgres database names
+/// the `createdb` to run (instead of the server's raw message with its source line).
+fn connect_error(url: &str, err: DbErr) -> anyhow::Error {
+    let text = err.to_string();
+    if url.starts_with("postgres") && text.contains("does not exist") && text.contains("database") {
+        let name = url.split('?').next().unwrap_or_default().rsplit('/').next().unwrap_or_default();
+        return anyhow::anyhow!(
+            "the Postgres database {name:?} does not exist: create it first (e.g. `createdb -h 127.0.0.1 -U postgres {name}`)"
+        );
+    }
+    anyhow::Error::new(err).context("connecting to the database")
+}
+
 /// The file path of a `sqlite:` URL, if it names a file.
-fn sqlite_path(url: &str) -> Option<String> {
+pub fn sqlite_path(url: &str) -> Option<String> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then(|| path.to_owned())

@@ -38,7 +38,12 @@ pub async fn test_config() -> Config {
     config.redis_url = std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty());
     config.argon2_memory_kib = 1024;
     config.login_per_minute = 1000;
+    config.login_failures_per_account_address = 1000;
+    config.login_failures_per_address = 100_000;
+    config.login_slowdown_after = 100_000;
+    config.signups_per_hour = 100_000;
     config.writes_per_minute = 100_000;
+    config.webhook_secret = Some("test-webhook-secret-0123456789".into());
     config.cors_origins = Vec::new();
     config.sweep_secs = 3600;
     config

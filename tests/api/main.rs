@@ -2,6 +2,7 @@
 //! database (SQLite, or Postgres when `TEST_DATABASE_URL` is set) and talks HTTP and websocket
 //! to it. `TEST_REDIS_URL` switches the event bus to Redis.
 
+mod abuse;
 mod accounts;
 mod catalogue;
 mod clients;
@@ -13,6 +14,8 @@ mod drafts;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
 mod helpers;
 mod http_spec;
+mod hygiene;
+mod limits;
 mod orders;
 mod outage;
 mod process;
@@ -21,6 +24,7 @@ mod realtime;
 mod realtime_fanout;
 mod realtime_ws;
 mod schema;
+mod trust;
 mod upgrade;
 mod ws;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]

@@ -3,10 +3,11 @@
 use super::model::{NewUser, ProfileInput, ProfilePatch, SessionToken, SignUp, User};
 use super::repo::AccountsRepo;
 use crate::domain::Id;
+use crate::domain::abuse::Guard;
 use crate::domain::catalogue::Category;
 use crate::domain::clock::Clock;
 use crate::domain::error::{DomainError, DomainResult};
-use crate::domain::ratelimit::RateLimiter;
+use crate::domain::sessions::SessionEnds;
 use crate::domain::values::{self, Email, Password};
 use crate::domain::viewer::Role;
 use crate::domain::viewer::Viewer;
@@ -19,34 +20,57 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Settings of the accounts service.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountSettings {
+    /// How long a session lives.
+    pub session_ttl: Duration,
+    /// argon2id memory cost in KiB.
+    pub argon2_memory_kib: u32,
+}
+
 /// Sign-up, log-in, sessions and profiles.
 pub struct AccountService {
     repo: Arc<dyn AccountsRepo>,
     clock: Arc<dyn Clock>,
-    session_ttl: Duration,
-    argon2_memory_kib: u32,
-    login_limiter: RateLimiter,
+    settings: AccountSettings,
+    guard: Arc<Guard>,
+    ends: Arc<dyn SessionEnds>,
 }
 
+/// Longest email accepted by log-in before any other work (the longest valid address is 254
+/// bytes; room is left for surrounding spaces and multi-byte characters).
+const MAX_LOGIN_EMAIL_BYTES: usize = 1024;
+
 impl AccountService {
-    /// Builds the service; `login_per_minute` bounds attempts per email and per address.
+    /// Builds the service: `guard` holds the rate limits and hashing slots, `ends` is told of
+    /// revoked sessions.
     pub fn new(
         repo: Arc<dyn AccountsRepo>,
         clock: Arc<dyn Clock>,
-        session_ttl: Duration,
-        argon2_memory_kib: u32,
-        login_per_minute: u32,
+        settings: AccountSettings,
+        guard: Arc<Guard>,
+        ends: Arc<dyn SessionEnds>,
     ) -> Self {
-        let login_limiter = RateLimiter::new(login_per_minute, Duration::from_secs(60));
-        Self { repo, clock, session_ttl, argon2_memory_kib, login_limiter }
+        Self { repo, clock, settings, guard, ends }
     }
 
-    /// Creates an advertiser or influencer account and signs it in.
+    /// The rate limits (the GraphQL layer counts writes through it).
+    pub fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
+    /// Creates an advertiser or influencer account and signs it in. Limited per client address.
     #[tracing::instrument(skip_all, fields(role = ?input.role))]
-    pub async fn sign_up(&self, input: SignUp) -> DomainResult<SessionToken> {
+    pub async fn sign_up(&self, input: SignUp, client: Option<IpAddr>) -> DomainResult<SessionToken> {
         if input.role == Role::Admin {
             return Err(DomainError::bad_input("role", "admins are created with the CLI"));
         }
+        // Refused inputs cost nothing: validate before counting and hashing.
+        Email::parse("email", &input.email)?;
+        Password::parse("password", &input.password)?;
+        values::text("displayName", &input.display_name, 1, 80)?;
+        self.guard.sign_up(client).await?;
         let user = self.register(input).await?;
         self.open_session(user).await
     }
@@ -61,31 +85,43 @@ impl AccountService {
         self.repo.create_user(new, self.clock.now()).await
     }
 
-    /// Checks an email and password and opens a session. Rate-limited per email and per address.
+    /// Checks an email and password and opens a session. Limited per client address, and
+    /// failures per (account, address) and per address; see `abuse`.
     #[tracing::instrument(skip_all)]
     pub async fn log_in(&self, email: &str, password: &str, client: Option<IpAddr>) -> DomainResult<SessionToken> {
-        let normalised = email.trim().to_lowercase();
-        self.login_limiter.hit(&format!("email:{normalised}"))?;
-        if let Some(ip) = client {
-            self.login_limiter.hit(&format!("ip:{ip}"))?;
+        // Oversized inputs are refused before they reach a limiter or the hasher.
+        if email.len() > MAX_LOGIN_EMAIL_BYTES {
+            return Err(DomainError::bad_input("email", "is not a valid email address"));
         }
+        if password.chars().count() > Password::MAX_CHARS {
+            return Err(DomainError::InvalidCredentials);
+        }
+        let normalised = values::normalise_email(email);
+        let attempt = self.guard.log_in_attempt(&normalised, client).await?;
         let found = self.repo.user_with_hash_by_email(&normalised).await?;
         // Verify against a fixed hash when the email is unknown, so timing does not tell.
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), hash),
             None => (None, DUMMY_HASH.to_owned()),
         };
-        let ok = verify_password(password.to_owned(), hash).await?;
+        let password = password.to_owned();
+        let ok = self.guard.hash(move || verify_password(&password, &hash)).await?;
+        let user = user.filter(|_| ok);
+        self.guard.log_in_outcome(attempt, user.is_some()).await;
         match user {
-            Some(user) if ok => self.open_session(user).await,
-            _ => Err(DomainError::InvalidCredentials),
+            Some(user) => self.open_session(user).await,
+            None => Err(DomainError::InvalidCredentials),
         }
     }
 
-    /// Revokes the viewer's session.
+    /// Revokes the viewer's session; its open websockets, on every instance, stop at once.
     pub async fn log_out(&self, viewer: &Viewer) -> DomainResult<()> {
         match viewer {
-            Viewer::User { session_id, .. } => self.repo.revoke_session(*session_id, self.clock.now()).await,
+            Viewer::User { session_id, .. } => {
+                self.repo.revoke_session(*session_id, self.clock.now()).await?;
+                self.ends.ended(*session_id);
+                Ok(())
+            }
             Viewer::Anonymous => Err(DomainError::Unauthenticated),
         }
     }
@@ -134,39 +170,36 @@ impl AccountService {
     async fn open_session(&self, user: User) -> DomainResult<SessionToken> {
         let token = new_token();
         let now = self.clock.now();
-        let ttl = chrono::Duration::from_std(self.session_ttl).map_err(DomainError::internal)?;
+        let ttl = chrono::Duration::from_std(self.settings.session_ttl).map_err(DomainError::internal)?;
         let expires_at = now + ttl;
         self.repo.create_session(user.id, &hash_token(&token), now, expires_at).await?;
         Ok(SessionToken { token, expires_at, user })
     }
 
     async fn hash_password(&self, password: Password) -> DomainResult<String> {
-        let memory = self.argon2_memory_kib;
-        tokio::task::spawn_blocking(move || {
-            let params = Params::new(memory, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
-            let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-            let mut salt = [0u8; 16];
-            rand::rng().fill_bytes(&mut salt);
-            let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-            let hash = argon.hash_password(password.expose().as_bytes(), &salt).map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
-            Ok::<_, anyhow::Error>(hash.to_string())
-        })
-        .await
-        .map_err(DomainError::internal)?
-        .map_err(DomainError::Internal)
+        let memory = self.settings.argon2_memory_kib;
+        self.guard
+            .hash(move || {
+                let params = Params::new(memory, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
+                let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+                let mut salt = [0u8; 16];
+                rand::rng().fill_bytes(&mut salt);
+                let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+                let hash = argon.hash_password(password.expose().as_bytes(), &salt).map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+                Ok::<_, anyhow::Error>(hash.to_string())
+            })
+            .await?
+            .map_err(DomainError::Internal)
     }
 }
 
 /// A valid argon2id hash of a random password, verified when the email is unknown.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5a7QmS1Lm0Kx1u2aQ8iLxq1m8c4l0d2yZQ3wq9Xk3vE";
 
-async fn verify_password(password: String, hash: String) -> DomainResult<bool> {
-    tokio::task::spawn_blocking(move || {
-        // The parameters are read from the PHC string itself.
-        PasswordHash::new(&hash).map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
-    })
-    .await
-    .map_err(DomainError::internal)
+/// Checks a password against a PHC string (blocking: run it through `Guard::hash`).
+fn verify_password(password: &str, hash: &str) -> bool {
+    // The parameters are read from the PHC string itself.
+    PasswordHash::new(hash).map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
 }
 
 fn new_token() -> String {

@@ -9,7 +9,7 @@ use super::model::{NewOrder, Order, PaymentStatus, ProofKind};
 use super::repo::{OrderQuery, Transition};
 use crate::domain::accounts::Role;
 use crate::domain::orders::history::{EventKind, NewOrderEvent, OrderEvent};
-use crate::domain::values::{http_url, optional_http_url, optional_text, text};
+use crate::domain::values::{self, http_url, optional_http_url, optional_text, text};
 use crate::domain::{DomainError, DomainResult, Id, Viewer};
 
 /// Longest brief, in characters.
@@ -125,8 +125,8 @@ impl OrderService {
         let (user_id, _) = viewer.require()?;
         let mut query = OrderQuery {
             statuses: filter.statuses,
-            created_from: filter.created_from,
-            created_to: filter.created_to,
+            created_from: filter.created_from.map(|t| values::timestamp("createdAfter", t)).transpose()?,
+            created_to: filter.created_to.map(|t| values::timestamp("createdBefore", t)).transpose()?,
             before_id,
             limit: limit as u64 + 1,
             ..Default::default()

@@ -73,11 +73,15 @@ pub fn verify(secret: &str, timestamp: &str, signature: &str, body: &[u8], now: 
 
 impl OrderService {
     /// Handles a signed provider event. `BAD_USER_INPUT` (HTTP 400) and nothing changed on a
-    /// stale or forged delivery, a malformed body or an unknown payment.
+    /// stale or forged delivery, a malformed body or an unknown payment; `FORBIDDEN` when no
+    /// webhook secret is configured.
     #[tracing::instrument(skip_all)]
     pub async fn payment_webhook(&self, timestamp: &str, signature: &str, body: &[u8]) -> DomainResult<WebhookOutcome> {
         let now = self.clock.now();
-        verify(&self.settings.webhook_secret, timestamp, signature, body, now)?;
+        let Some(secret) = self.settings.webhook_secret.as_deref() else {
+            return Err(DomainError::forbidden("payment webhooks are disabled: no webhook secret is configured"));
+        };
+        verify(secret, timestamp, signature, body, now)?;
         let envelope: Envelope =
             serde_json::from_slice(body).map_err(|e| DomainError::bad_input("body", format!("malformed event: {e}")))?;
         if envelope.id.trim().is_empty() || envelope.id.len() > 200 {

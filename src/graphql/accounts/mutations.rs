@@ -90,13 +90,14 @@ pub struct AccountsMutation;
 
 #[Object]
 impl AccountsMutation {
-    /// Creates an advertiser or influencer account and signs it in.
+    /// Creates an advertiser or influencer account and signs it in. Limited per client address.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
         let input = SignUp { email: input.email, password: input.password, display_name: input.display_name, role: input.role.into() };
-        Ok(services(ctx).accounts.sign_up(input).await?.into())
+        Ok(services(ctx).accounts.sign_up(input, client_addr(ctx)).await?.into())
     }
 
-    /// Signs in with email and password. Rate-limited per email and per client address.
+    /// Signs in with email and password. Limited per client address, and failures per
+    /// (account, address) and per address; an account under attack answers more slowly.
     async fn log_in(&self, ctx: &Context<'_>, input: LogInInput) -> Result<AuthPayload> {
         Ok(services(ctx).accounts.log_in(&input.email, &input.password, client_addr(ctx)).await?.into())
     }

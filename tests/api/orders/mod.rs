@@ -4,4 +4,4 @@ mod authz;
 mod flow;
 mod payments;
 mod race;
-mod support;
+pub mod support;

@@ -40,7 +40,7 @@ async fn post_webhook(app: &TestApp, timestamp: i64, signature: &str, body: &str
 
 async fn signed(app: &TestApp, body: &str) -> (u16, Value) {
     let ts = app.clock.now().timestamp();
-    post_webhook(app, ts, &sign(&app.config.webhook_secret, ts, body.as_bytes()), body).await
+    post_webhook(app, ts, &sign(app.config.webhook_secret.as_deref().unwrap(), ts, body.as_bytes()), body).await
 }
 
 async fn order_status(app: &TestApp, user: &TestUser, order: &str) -> String {
@@ -136,7 +136,7 @@ async fn forged_stale_or_malformed_webhooks_are_refused_with_400_and_change_noth
     let before = event_count(&app, &order).await;
     let body = json!({ "id": "evt_3", "type": "payment.succeeded", "data": { "paymentRef": reference } }).to_string();
     let now = app.clock.now().timestamp();
-    let secret = app.config.webhook_secret.clone();
+    let secret = app.config.webhook_secret.clone().unwrap();
     let cases: Vec<(i64, String, String)> = vec![
         (now, sign("wrong secret", now, body.as_bytes()), body.clone()),
         (now, sign(&secret, now, body.as_bytes()), body.replace("evt_3", "evt_4")),
