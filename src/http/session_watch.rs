@@ -82,11 +82,6 @@ impl Watched {
         self.flag.waker.register(cx.waker());
         if self.ended() { Poll::Ready(()) } else { Poll::Pending }
     }
-
-    /// The session watched.
-    pub fn session(&self) -> Id {
-        self.session
-    }
 }
 
 impl SessionWatch {
