@@ -119,3 +119,35 @@ impl InstanceLock {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_server_on_a_served_sqlite_file_does_not_get_the_instance_lock() {
+        let mut config = Config::defaults();
+        let path = std::env::temp_dir().join(format!("adbridge-lock-{}.db", rand::random::<u64>()));
+        config.database_url = format!("sqlite://{}?mode=rwc", path.display());
+        let first = InstanceLock::take(&config);
+        assert!(first.is_some(), "the first server holds the lock");
+        assert!(InstanceLock::take(&config).is_none(), "the second one is told (and warns)");
+        drop(first);
+        assert!(InstanceLock::take(&config).is_some(), "released with the first server");
+        let _ = std::fs::remove_file(format!("{}.instance", path.display()));
+    }
+
+    #[test]
+    fn published_and_short_webhook_secrets_are_refused_and_an_unset_one_is_allowed() {
+        let mut config = Config::defaults();
+        config.webhook_secret = None;
+        assert!(check_config(&config).is_ok());
+        for bad in [PUBLISHED_SECRET, "short"] {
+            config.webhook_secret = Some(bad.into());
+            assert!(check_config(&config).is_err(), "{bad}");
+        }
+        config.webhook_secret = Some("a-long-enough-secret-value".into());
+        config.trusted_proxies = vec!["nonsense".into()];
+        assert!(check_config(&config).is_err());
+    }
+}
