@@ -64,6 +64,7 @@ impl App {
         let services = Arc::new(build_services_with(&config, &store, clock, realtime.sink(), &cluster));
         let limits = SchemaLimits {
             max_depth: config.max_depth,
+            introspection: config.introspection,
             max_complexity: config.max_complexity,
             document: crate::graphql::cost::DocumentLimits {
                 max_tokens: config.max_tokens,

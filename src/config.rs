@@ -103,6 +103,10 @@ pub struct Config {
     /// Deepest accepted query.
     #[arg(long, env = "ADBRIDGE_MAX_DEPTH", default_value_t = 12, global = true)]
     pub max_depth: usize,
+    /// Whether introspection (`__schema`, `__type`) is served: GraphiQL's docs and completion
+    /// and code generators need it; `--introspection=false` refuses it (`FORBIDDEN`).
+    #[arg(long, env = "ADBRIDGE_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub introspection: bool,
     /// Highest accepted query complexity.
     #[arg(long, env = "ADBRIDGE_MAX_COMPLEXITY", default_value_t = 2000, global = true)]
     pub max_complexity: usize,

@@ -8,6 +8,7 @@ pub mod cost;
 pub mod drafts;
 pub mod error;
 pub mod hygiene;
+pub mod introspection;
 pub mod limits;
 pub mod live;
 pub mod loaders;
@@ -50,8 +51,10 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// Limits applied to every operation.
 #[derive(Debug, Clone, Copy)]
 pub struct SchemaLimits {
-    /// Deepest accepted query.
+    /// Deepest accepted query (introspection is bounded by its own rule: [`introspection`]).
     pub max_depth: usize,
+    /// Whether introspection is served.
+    pub introspection: bool,
     /// Highest accepted complexity.
     pub max_complexity: usize,
     /// Token, alias, directive, expanded-field and cost limits, checked before validation.
@@ -64,17 +67,17 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
 
 /// Builds the schema with its services and limits.
 pub fn build_schema(services: Arc<Services>, hub: Arc<crate::realtime::Hub>, limits: SchemaLimits) -> AppSchema {
-    builder()
+    let builder = builder()
         .data(loaders::Loaders::new(services.clone()))
         .data(services)
         .data(hub)
-        .limit_depth(limits.max_depth)
+        .extension(introspection::DepthLimit::new(limits.max_depth, limits.introspection))
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
         .extension(cost::QueryGuard::new(limits.document))
         .extension(hygiene::InputHygiene)
-        .extension(limits::WriteRateLimit)
-        .finish()
+        .extension(limits::WriteRateLimit);
+    if limits.introspection { builder.finish() } else { builder.disable_introspection().finish() }
 }
 
 /// The schema in SDL, as `print-schema` writes it to `schema.graphql`.

@@ -15,6 +15,7 @@ mod drafts;
 mod helpers;
 mod http_spec;
 mod hygiene;
+mod introspection;
 mod limits;
 mod orders;
 mod outage;
