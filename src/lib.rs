@@ -6,8 +6,9 @@
 //! ## A tour, from the outside in
 //!
 //! - [`http`]: axum routes. The GraphQL endpoint follows the GraphQL-over-HTTP spec, the
-//!   websocket speaks `graphql-transport-ws` (and the legacy `graphql-ws`), plus GraphiQL,
-//!   health, readiness, Prometheus metrics and the payment webhook.
+//!   websocket speaks `graphql-transport-ws` (and the legacy `graphql-ws`), plus the GraphiQL
+//!   playground and the live dashboard (their scripts embedded in the binary), health,
+//!   readiness, Prometheus metrics and the payment webhook.
 //! - [`graphql`]: the schema, one folder per area (`types`, `queries`, `mutations`). Resolvers
 //!   are thin: they take the [`domain::Viewer`] and a service from the context, call one service
 //!   method and convert the result. `graphql::live` renders subscription payloads once per event

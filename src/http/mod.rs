@@ -1,10 +1,13 @@
-//! HTTP routes: the GraphQL endpoint, the websocket, GraphiQL, health, readiness and metrics.
+//! HTTP routes: the GraphQL endpoint, the websocket, the GraphiQL and dashboard pages with their
+//! embedded assets, health, readiness and metrics.
 
+pub mod assets;
 pub mod client_addr;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
 pub mod outage;
+pub mod pages;
 pub mod serve;
 pub mod session_watch;
 pub mod timeouts;
@@ -15,7 +18,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
-use axum::response::Html;
 use axum::routing::get;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -60,7 +62,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     // Checked at start (`cluster::check_config`).
     let proxies = Arc::new(client_addr::TrustedProxies::parse(&state.config.trusted_proxies).unwrap_or_default());
     Router::new()
-        .route("/", get(graphiql))
+        .route("/", get(pages::graphiql))
+        .route("/dashboard", get(pages::dashboard))
+        .route("/assets/{file}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(health::healthz))
@@ -73,17 +78,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(axum::middleware::from_fn_with_state(proxies, client_addr::resolve))
         .layer(axum::middleware::from_fn(metrics::track_http))
         .with_state(state)
-}
-
-/// GraphiQL, wired to the HTTP endpoint and the websocket endpoint.
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Adbridge GraphiQL")
-            .finish(),
-    )
 }
 
 /// CORS: any origin may send anonymous requests (no credentials); the configured origins may

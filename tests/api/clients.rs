@@ -1,5 +1,6 @@
 //! Real clients people use, run under Node: the graphql-http conformance audit, the
-//! graphql-ws client and GraphiQL's own fetcher (@graphiql/toolkit). `npm ci` installs them (from tests/node/package-lock.json) on first use.
+//! graphql-ws client, GraphiQL's own fetcher (@graphiql/toolkit) and playwright-core driving
+//! chromium (browser.rs). `npm ci` installs them (from tests/node/package-lock.json) on first use.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -11,7 +12,7 @@ pub fn node_dir() -> PathBuf {
     static INSTALL: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node");
     let mut installed = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    if !*installed && !dir.join("node_modules/@graphiql/toolkit").exists() {
+    if !*installed && !dir.join("node_modules/playwright-core").exists() {
         let status =
             Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir).status().expect("npm is installed (Node.js 20+)");
         assert!(status.success(), "npm ci failed in tests/node");

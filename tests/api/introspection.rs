@@ -84,4 +84,7 @@ async fn introspection_can_be_turned_off() {
     let ok = app.gql(None, "{ __typename adSpaces(first: 1) { edges { node { id } } } }", json!({})).await;
     ok.assert_ok();
     assert_eq!(ok.str("/data/__typename"), "Query");
+    // The playground still loads; it runs queries without docs.
+    let page = app.http.get(format!("{}/", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-introspection=\"off\""), "{page}");
 }

@@ -4,6 +4,7 @@
 
 mod abuse;
 mod accounts;
+mod browser;
 mod catalogue;
 mod clients;
 mod connections;
@@ -19,6 +20,7 @@ mod introspection;
 mod limits;
 mod orders;
 mod outage;
+mod pages;
 mod process;
 mod query_cost;
 mod realtime;
