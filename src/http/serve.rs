@@ -4,7 +4,9 @@
 //! - **Connection cap** (`--max-connections`, lowered to fit the process's open-file limit,
 //!   whose soft value is first raised to the hard one): past it a new connection is closed at
 //!   once, so that the server never runs out of file descriptors (which would refuse everyone,
-//!   health probes included). A websocket holds its slot until it closes.
+//!   health probes included). A websocket holds its slot until it closes. When a tenth or less
+//!   of the slots is left, the header and idle timeouts drop to one second, so slow and idle
+//!   clients make room for new ones within a second.
 //! - **Header timeout** (`--header-timeout-secs`): from the first byte of a request (or from the
 //!   accept, for a new connection) to its last header; a client dripping headers is dropped.
 //! - **Idle timeout** (`--idle-timeout-secs`): a keep-alive connection with no request.
@@ -30,7 +32,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
 /// The connection limits and timeouts.
@@ -77,7 +79,12 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
     grace: Duration,
 ) -> tokio::time::Instant {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let slots = Arc::new(Slots {
+        free: Arc::new(Semaphore::new(limits.max_connections)),
+        cap: limits.max_connections,
+        pressure: Notify::new(),
+        closing: tokio::sync::watch::channel(false).0,
+    });
     let graceful = GracefulShutdown::new();
     tokio::pin!(stop);
     loop {
@@ -95,7 +102,12 @@ pub async fn serve(
                 }
             },
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
+        let slot = slots.free.clone().try_acquire_owned();
+        if slots.pressed() {
+            // Wake every watchdog: the slow and the idle go first.
+            slots.pressure.notify_waiters();
+        }
+        let Ok(slot) = slot else {
             metrics::counter!("http_connections_refused_total").increment(1);
             drop(tcp);
             continue;
@@ -103,9 +115,11 @@ pub async fn serve(
         // No Nagle delay: a live event is one small write, and must not wait for the ACK of the last.
         let _ = tcp.set_nodelay(true);
         let watcher = graceful.watcher();
-        tokio::spawn(connection(tcp, peer, slot, router.clone(), limits, watcher));
+        tokio::spawn(connection(tcp, peer, (slot, slots.clone()), router.clone(), limits, watcher));
     }
     drop(listener);
+    // Connections without a request in flight (idle, or still receiving headers) close now.
+    slots.closing.send_replace(true);
     let deadline = tokio::time::Instant::now() + grace;
     let connections = graceful.count();
     tracing::info!(connections, grace_secs = grace.as_secs(), "shutting down: no new connections, finishing requests in flight");
@@ -119,7 +133,7 @@ pub async fn serve(
 async fn connection(
     tcp: TcpStream,
     peer: SocketAddr,
-    slot: OwnedSemaphorePermit,
+    (slot, slots): (OwnedSemaphorePermit, Arc<Slots>),
     router: Router,
     limits: ConnLimits,
     watcher: hyper_util::server::graceful::Watcher,
@@ -142,20 +156,62 @@ async fn connection(
     builder.http1().timer(TokioTimer::new()).header_read_timeout(None);
     let conn = watcher.watch(builder.serve_connection_with_upgrades(io, service).into_owned());
     tokio::pin!(conn);
+    let mut closing = slots.closing.subscribe();
+    let mut stopping = false;
     loop {
-        let (deadline, kind) = activity.deadline(limits);
+        if stopping && activity.in_flight.load(Ordering::Acquire) == 0 {
+            break;
+        }
+        let (deadline, _) = activity.deadline(slots.limits(limits));
+        let pressure = slots.pressure.notified();
         tokio::select! {
             _ = &mut conn => break,
-            () = tokio::time::sleep_until(deadline.into()) => {
-                if activity.deadline(limits).0 <= Instant::now() {
-                    tracing::debug!(%peer, kind, "closing a connection past its timeout");
-                    metrics::counter!("http_timeouts_total", "kind" => kind).increment(1);
-                    break;
-                }
+            () = pressure => {}
+            _ = closing.wait_for(|c| *c), if !stopping => {
+                stopping = true;
+                continue;
             }
+            () = tokio::time::sleep_until(deadline.into()) => {}
+        }
+        let (deadline, kind) = activity.deadline(slots.limits(limits));
+        if deadline <= Instant::now() {
+            tracing::debug!(%peer, kind, "closing a connection past its timeout");
+            metrics::counter!("http_timeouts_total", "kind" => kind).increment(1);
+            break;
         }
     }
     metrics::gauge!("http_connections_open").decrement(1.0);
+}
+
+/// Header and idle timeout while connection slots run short.
+pub const PRESSED_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The connection slots, and the signal that they run short (a tenth or less left): then the
+/// header and idle timeouts drop to [`PRESSED_TIMEOUT`], so that slow and idle clients make
+/// room for the others instead of holding every slot until their normal timeout.
+struct Slots {
+    free: Arc<Semaphore>,
+    cap: usize,
+    pressure: Notify,
+    /// Set when the server stops accepting.
+    closing: tokio::sync::watch::Sender<bool>,
+}
+
+impl Slots {
+    fn pressed(&self) -> bool {
+        self.free.available_permits() <= self.cap / 10
+    }
+
+    fn limits(&self, limits: ConnLimits) -> ConnLimits {
+        if !self.pressed() {
+            return limits;
+        }
+        ConnLimits {
+            header_timeout: limits.header_timeout.min(PRESSED_TIMEOUT),
+            idle_timeout: limits.idle_timeout.min(PRESSED_TIMEOUT),
+            ..limits
+        }
+    }
 }
 
 /// What a connection is doing, in milliseconds since it was accepted.

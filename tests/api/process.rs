@@ -35,11 +35,25 @@ fn command(args: &[&str]) -> Command {
 
 impl Server {
     async fn start(extra: &[&str]) -> Self {
+        Self::start_with_open_files(None, extra).await
+    }
+
+    /// Starts the binary, under `ulimit -n <open_files>` when given.
+    async fn start_with_open_files(open_files: Option<u32>, extra: &[&str]) -> Self {
         let db = std::env::temp_dir().join(format!("adbridge-proc-{}.db", uuid::Uuid::new_v4().simple()));
         let url = format!("sqlite://{}?mode=rwc", db.display());
         let mut args = vec!["--listen", "127.0.0.1:0", "--database-url", &url, "--argon2-memory-kib", "1024"];
         args.extend_from_slice(extra);
-        let mut child = command(&args).spawn().expect("the binary starts");
+        let mut cmd = command(&args);
+        if let Some(n) = open_files {
+            // `ulimit -n` sets the soft and the hard limit, as in the review.
+            let script = format!("ulimit -n {n} && exec \"$0\" \"$@\"");
+            cmd = Command::new("bash");
+            cmd.arg("-c").arg(script).arg(env!("CARGO_BIN_EXE_adbridge")).args(&args);
+            cmd.env_remove("DATABASE_URL").env_remove("REDIS_URL").env("RUST_LOG", "info");
+            cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        }
+        let mut child = cmd.spawn().expect("the binary starts");
         let lines = Arc::new(Mutex::new(Vec::new()));
         for out in [
             child.stdout.take().map(|o| Box::new(o) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
@@ -194,4 +208,40 @@ async fn a_cli_error_is_printed_once() {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(text.matches("connecting to the database").count(), 1, "{text}");
     assert!(!text.contains('\u{1b}'), "{text}");
+}
+
+#[tokio::test]
+async fn with_256_open_files_300_slow_clients_do_not_lock_everyone_out() {
+    let mut server = Server::start_with_open_files(Some(256), &[]).await;
+    let mut slow = Vec::new();
+    for _ in 0..300 {
+        if let Ok(mut tcp) = TcpStream::connect(&server.addr).await {
+            let _ = tcp.write_all(b"POST /graphql HTTP/1.1\r\nHost: x\r\n").await;
+            slow.push(tcp);
+        }
+    }
+    // With slots short, slow clients are dropped after a second: a normal client gets in.
+    let started = Instant::now();
+    let answered = loop {
+        let res = server
+            .http
+            .post(format!("http://{}/graphql", server.addr))
+            .timeout(Duration::from_secs(2))
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+            .await;
+        if let Ok(res) = res {
+            break res;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "no answer beside 300 slow clients within 5 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(answered.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(5), "answered after {:?}", started.elapsed());
+    server.signal("SIGTERM");
+    assert_eq!(server.exit_code_within(Duration::from_secs(10)).await, 0);
+    let log = server.log().join("\n");
+    assert!(log.contains("the open-file limit lowers the connection cap"), "{log}");
+    assert!(!log.contains("Too many open files"), "{log}");
+    drop(slow);
 }
