@@ -14,7 +14,8 @@ use crate::domain::DomainError;
 use crate::domain::orders::webhook::WebhookOutcome;
 
 /// Checks the signature and applies the event: 200 when applied or already applied, 400 (and
-/// nothing changed) when forged, stale or malformed, 403 when no secret is configured, 500 on an internal failure (the provider retries).
+/// nothing changed) when forged, stale or malformed, 403 when no secret is configured, 503 + `Retry-After` while the database is unreachable and
+/// 500 on an internal failure (the provider retries both).
 pub async fn payments(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let (timestamp, signature) = (header("adbridge-timestamp"), header("adbridge-signature"));
@@ -32,6 +33,10 @@ pub async fn payments(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
         Err(DomainError::Forbidden(message)) => (StatusCode::FORBIDDEN, Json(json!({ "error": message }))).into_response(),
         Err(DomainError::InvalidTransition { from, .. }) => {
             (StatusCode::CONFLICT, Json(json!({ "error": format!("the order is {from}") }))).into_response()
+        }
+        Err(DomainError::Internal(cause)) if crate::store::is_unavailable(&cause) => {
+            tracing::warn!(error = ?cause, "payment webhook: database unavailable");
+            super::outage::unavailable("application/json")
         }
         Err(err) => {
             tracing::error!(error = ?err, "payment webhook failed");

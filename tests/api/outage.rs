@@ -101,6 +101,21 @@ async fn with_the_database_unreachable_every_request_gets_503_unavailable_fast_a
         assert!(body.pointer("/data").is_none(), "no partial data: {body}");
         assert!(took < Duration::from_secs(2), "answered in {took:?}");
     }
+    // A correctly signed payment webhook is answered alike: the provider retries later.
+    let (now, body) = (chrono::Utc::now().timestamp(), r#"{"id":"evt_outage","type":"payment.succeeded","data":{"paymentRef":"sbx_1"}}"#);
+    let secret = app.config.webhook_secret.clone().expect("the test config has a webhook secret");
+    let res = app
+        .http
+        .post(format!("{}/webhooks/payments", app.base))
+        .header("content-type", "application/json")
+        .header("adbridge-timestamp", now.to_string())
+        .header("adbridge-signature", adbridge::domain::orders::webhook::sign(&secret, now, body.as_bytes()))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503, "the webhook during the outage");
+    assert_eq!(res.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
     let started = Instant::now();
     let ready = app.http.get(format!("{}/readyz", app.base)).send().await.unwrap();
     assert_eq!(ready.status(), 503);
