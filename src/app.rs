@@ -173,6 +173,7 @@ pub fn build_services_with(
         crate::domain::orders::OrderSettings {
             answer_window: std::time::Duration::from_secs(config.answer_window_hours * 3600),
             review_window: std::time::Duration::from_secs(config.review_window_hours * 3600),
+            rating_window: std::time::Duration::from_secs(config.rating_window_hours * 3600),
             webhook_secret: config.webhook_secret.clone(),
         },
     );
@@ -186,6 +187,12 @@ pub fn build_services_with(
         ),
         catalogue: CatalogueService::new(repo.clone(), clock.clone()),
         conversation: ConversationService::new(repo.clone(), clock.clone(), events.clone()),
+        feedback: crate::domain::feedback::FeedbackService::new(
+            repo.clone(),
+            clock.clone(),
+            events.clone(),
+            crate::domain::feedback::FeedbackSettings { rating_window: std::time::Duration::from_secs(config.rating_window_hours * 3600) },
+        ),
         drafts: DraftService::new(repo, clock, events),
         orders,
     }

@@ -177,6 +177,9 @@ pub struct Config {
     /// Hours a `COMPLETED` order waits for the advertiser before it is verified automatically.
     #[arg(long, env = "ADBRIDGE_REVIEW_WINDOW_HOURS", default_value_t = 72, global = true)]
     pub review_window_hours: u64,
+    /// Hours after an order's first delivery in which both sides may rate it (then the ratings given are published).
+    #[arg(long, env = "ADBRIDGE_RATING_WINDOW_HOURS", default_value_t = 336, global = true)]
+    pub rating_window_hours: u64,
     /// Seconds between sweeps of due deadlines.
     #[arg(long, env = "ADBRIDGE_SWEEP_SECS", default_value_t = 30, global = true)]
     pub sweep_secs: u64,

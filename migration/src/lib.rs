@@ -17,6 +17,7 @@ mod m0002_catalogue;
 mod m0003_orders;
 mod m0004_order_status_actor;
 mod m0005_search;
+mod m0006_feedback;
 pub mod sql;
 
 /// Every migration of the project, in order.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_orders::Migration),
             Box::new(m0004_order_status_actor::Migration),
             Box::new(m0005_search::Migration),
+            Box::new(m0006_feedback::Migration),
         ]
     }
 }

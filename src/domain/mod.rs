@@ -10,6 +10,7 @@ pub mod clock;
 pub mod conversation;
 pub mod drafts;
 pub mod error;
+pub mod feedback;
 pub mod orders;
 pub mod ratelimit;
 pub mod sessions;
@@ -36,4 +37,6 @@ pub struct Services {
     pub orders: orders::OrderService,
     /// Channels, ad spaces and discovery.
     pub catalogue: catalogue::CatalogueService,
+    /// Ratings of orders.
+    pub feedback: feedback::FeedbackService,
 }

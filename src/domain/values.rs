@@ -221,6 +221,35 @@ pub fn price(field: &str, minor: i64) -> DomainResult<i64> {
     Ok(minor)
 }
 
+/// Published ratings received by a user or an ad space: the sum of the stars, how many, and
+/// how many of each star (index 0 = one star). Kept in the publication's transaction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RatingTally {
+    /// Sum of the stars.
+    pub sum: i64,
+    /// Number of published ratings.
+    pub count: i64,
+    /// Ratings of 1, 2, 3, 4 and 5 stars.
+    pub histogram: [i64; 5],
+}
+
+impl RatingTally {
+    /// Published ratings a profile needs before its average and histogram are shown: below
+    /// it, a histogram would tell a rater's stars to the one they rated.
+    pub const SHOWN_FROM: i64 = 3;
+
+    /// Whether the average and histogram may be shown.
+    pub fn shown(&self) -> bool {
+        self.count >= Self::SHOWN_FROM
+    }
+
+    /// The average, rounded half away from zero to two decimals; `None` below [`Self::SHOWN_FROM`].
+    pub fn average(&self) -> Option<f64> {
+        // Integer arithmetic first (hundredths, rounded), so 4.125 shows 4.13 on every platform.
+        self.shown().then(|| ((self.sum * 200 + self.count) / (self.count * 2)) as f64 / 100.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

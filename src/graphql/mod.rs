@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod cost;
 pub mod drafts;
 pub mod error;
+pub mod feedback;
 pub mod hygiene;
 pub mod introspection;
 pub mod limits;
@@ -40,6 +41,7 @@ pub struct MutationRoot(
     orders::PaymentsMutation,
     conversation::ConversationMutation,
     drafts::DraftsMutation,
+    feedback::FeedbackMutation,
 );
 
 /// Every subscription of the API.

@@ -28,8 +28,11 @@ pub fn to_user(m: user::Model) -> DomainResult<User> {
         brand_name: m.brand_name,
         website: m.website,
         industry: m.industry,
-        rating_sum: m.rating_sum,
-        rating_count: m.rating_count,
+        rating: crate::domain::values::RatingTally {
+            sum: m.rating_sum,
+            count: m.rating_count,
+            histogram: [m.rating_1, m.rating_2, m.rating_3, m.rating_4, m.rating_5],
+        },
         created_at: m.created_at,
     })
 }
@@ -50,8 +53,13 @@ impl AccountsRepo for Store {
             updated_at: Set(now),
             ..Default::default()
         };
-        match row.insert(self.db()).await {
-            Ok(m) => to_user(m),
+        // Insert, then read the row back by id: an `INSERT … RETURNING` of every column was seen
+        // to come back without the columns added by a later migration on SQLite.
+        match user::Entity::insert(row).exec(self.db()).await {
+            Ok(done) => {
+                let m = user::Entity::find_by_id(done.last_insert_id).one(self.db()).await.map_err(internal)?;
+                to_user(m.ok_or(DomainError::NotFound("user"))?)
+            }
             Err(e) if is_unique_violation(&e) => Err(DomainError::Conflict("an account with this email already exists".into())),
             Err(e) => Err(internal(e)),
         }

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod conversation;
 pub mod drafts;
 pub mod entities;
+pub mod feedback;
 pub mod orders;
 pub mod stats;
 

@@ -12,6 +12,7 @@ mod conversation;
 mod discovery;
 mod docs;
 mod drafts;
+mod feedback;
 #[allow(dead_code, reason = "shared harness: each area's tests use a different part of it")]
 mod helpers;
 mod http_spec;

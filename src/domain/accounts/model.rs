@@ -33,10 +33,8 @@ pub struct User {
     pub website: Option<String>,
     /// Advertiser industry.
     pub industry: Option<String>,
-    /// Sum of the stars received.
-    pub rating_sum: i64,
-    /// Number of ratings received.
-    pub rating_count: i64,
+    /// Published ratings received.
+    pub rating: crate::domain::values::RatingTally,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
 }

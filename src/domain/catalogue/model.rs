@@ -148,6 +148,8 @@ pub struct AdSpace {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Published ratings of the influencer on orders of this space.
+    pub rating: crate::domain::values::RatingTally,
 }
 
 /// Raw channel fields; `None` leaves a field unchanged on update (all are required on add).

@@ -82,6 +82,11 @@ pub async fn run_sweeper(orders: Arc<super::super::Services>, every: Duration, m
                     Ok(_) => {}
                     Err(err) => tracing::warn!(error = ?err, "sweeping deadlines failed"),
                 }
+                match orders.feedback.sweep_due(now).await {
+                    Ok(0) => {}
+                    Ok(closed) => tracing::info!(closed, "rating windows swept"),
+                    Err(err) => tracing::warn!(error = ?err, "sweeping rating windows failed"),
+                }
             }
             changed = stop.changed() => {
                 if changed.is_err() || *stop.borrow() {

@@ -33,6 +33,14 @@ str_enum! {
         DraftReviewed = "DRAFT_REVIEWED",
         /// The revision allowance of the order changed.
         RevisionsChanged = "REVISIONS_CHANGED",
+        /// One side rated the order (the side only: the content stays blind).
+        RatingSubmitted = "RATING_SUBMITTED",
+        /// One side changed its unpublished rating (the side only).
+        RatingUpdated = "RATING_UPDATED",
+        /// The order's ratings became visible to both sides and the public.
+        RatingsPublished = "RATINGS_PUBLISHED",
+        /// The rated side replied to a published rating.
+        RatingReplied = "RATING_REPLIED",
     }
 }
 

@@ -46,6 +46,8 @@ pub struct OrderSettings {
     pub answer_window: Duration,
     /// How long a `COMPLETED` order waits for the advertiser.
     pub review_window: Duration,
+    /// How long both sides may rate after the first delivery (the window opens with it).
+    pub rating_window: Duration,
     /// The secret that signs payment webhooks; `None` refuses every delivery (no secret that
     /// ships with the code may ever authorise a payment).
     pub webhook_secret: Option<String>,

@@ -63,6 +63,10 @@ pub struct Order {
     pub verified_at: Option<DateTime<Utc>>,
     /// Ended without delivery (declined, expired, cancelled, refunded).
     pub closed_at: Option<DateTime<Utc>>,
+    /// When the rating window closes (set at the first delivery).
+    pub rating_due_at: Option<DateTime<Utc>>,
+    /// When the ratings were published (both given, or the window swept).
+    pub ratings_closed_at: Option<DateTime<Utc>>,
 }
 
 impl Order {
@@ -196,6 +200,8 @@ str_enum! {
         Answer = "ANSWER",
         /// The advertiser may dispute a `COMPLETED` order.
         Review = "REVIEW",
+        /// Both sides may rate a delivered order.
+        Rating = "RATING",
     }
 }
 
@@ -230,6 +236,14 @@ impl Order {
                 due_at,
                 then: OrderStatus::Verified,
                 description: "the advertiser may verify or dispute the delivery; undisputed, it is verified automatically",
+            });
+        }
+        if let (None, Some(due_at)) = (self.ratings_closed_at, self.rating_due_at) {
+            out.push(Deadline {
+                kind: DeadlineKind::Rating,
+                due_at,
+                then: self.status,
+                description: "both sides may rate the order; then the ratings given are published (the status does not change)",
             });
         }
         out

@@ -30,6 +30,8 @@ pub struct Transition {
     pub answer_due_at: Option<DateTime<Utc>>,
     /// The new review deadline (`None` clears it).
     pub review_due_at: Option<DateTime<Utc>>,
+    /// The rating window's end, written only when the order has none (its first delivery).
+    pub rating_due_at: Option<DateTime<Utc>>,
     /// The delivery note, when completing.
     pub completion_note: Option<String>,
     /// Proofs of delivery, when completing.

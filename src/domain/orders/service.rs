@@ -227,10 +227,12 @@ impl OrderService {
         reason: Option<String>,
         now: DateTime<Utc>,
     ) -> DomainResult<Transition> {
-        let review_due_at = if to == OrderStatus::Completed {
-            Some(now + chrono::Duration::from_std(self.settings.review_window).map_err(DomainError::internal)?)
+        let (review_due_at, rating_due_at) = if to == OrderStatus::Completed {
+            let review = now + chrono::Duration::from_std(self.settings.review_window).map_err(DomainError::internal)?;
+            let rating = now + chrono::Duration::from_std(self.settings.rating_window).map_err(DomainError::internal)?;
+            (Some(review), Some(rating))
         } else {
-            None
+            (None, None)
         };
         let mut event = NewOrderEvent::new(EventKind::StatusChanged, actor_id, json!({}));
         event.from_status = Some(order.status.as_str().to_owned());
@@ -245,6 +247,7 @@ impl OrderService {
             actor_id,
             answer_due_at: None,
             review_due_at,
+            rating_due_at,
             completion_note: None,
             proofs: Vec::new(),
             payment: None,

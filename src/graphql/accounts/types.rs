@@ -106,13 +106,18 @@ impl UserNode {
     async fn industry(&self) -> Option<&str> {
         self.0.industry.as_deref()
     }
-    /// Average stars received (1–5), `null` before the first rating.
+    /// Average stars of the published ratings received (1–5, two decimals), `null` below 3
+    /// published ratings (see `rating`).
     async fn rating_average(&self) -> Option<f64> {
-        (self.0.rating_count > 0).then(|| self.0.rating_sum as f64 / self.0.rating_count as f64)
+        self.0.rating.average()
     }
-    /// Number of ratings received.
+    /// Number of published ratings received.
     async fn rating_count(&self) -> i64 {
-        self.0.rating_count
+        self.0.rating.count
+    }
+    /// The published ratings received: average, count and histogram.
+    async fn rating(&self) -> crate::graphql::feedback::RatingSummary {
+        self.0.rating.into()
     }
     /// When the account was created.
     async fn created_at(&self) -> DateTime<Utc> {

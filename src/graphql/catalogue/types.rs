@@ -104,6 +104,10 @@ impl AdSpaceNode {
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// The published ratings of the influencer on orders of this space: average, count and histogram.
+    async fn rating(&self) -> crate::graphql::feedback::RatingSummary {
+        self.0.rating.into()
+    }
     /// Description.
     async fn description(&self) -> &str {
         &self.0.description

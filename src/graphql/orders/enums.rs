@@ -75,6 +75,8 @@ pub enum DeadlineKind {
     Answer,
     /// The advertiser may dispute a `COMPLETED` order.
     Review,
+    /// Both sides may rate a delivered order; when it falls due the ratings given are published.
+    Rating,
 }
 
 /// Which side of an order.

@@ -39,6 +39,15 @@ pub enum OrderEventKind {
     DraftReviewed,
     /// The revision allowance of the order changed.
     RevisionsChanged,
+    /// One side rated the order (`details.side`; the content stays hidden until publication).
+    RatingSubmitted,
+    /// One side changed its unpublished rating (`details.side`).
+    RatingUpdated,
+    /// Both ratings (or the ones given before the window closed) became visible
+    /// (`details.published`, `details.trigger`: `BOTH_RATED` or `WINDOW_CLOSED`).
+    RatingsPublished,
+    /// The rated side replied to a published rating (`details.side` of the rating).
+    RatingReplied,
 }
 
 /// The opaque cursor of event `id`: pass it as `after` to resume a subscription.

@@ -124,6 +124,15 @@ impl OrderNode {
     async fn available_actions(&self, ctx: &Context<'_>) -> Vec<OrderAction> {
         services(ctx).orders.available_actions(&viewer(ctx), &self.0).into_iter().map(Into::into).collect()
     }
+    /// The order's ratings the viewer may read: their own, the other side's once published
+    /// (both sides rated, or the rating window closed); admins see both.
+    async fn ratings(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::feedback::RatingNode>> {
+        crate::graphql::feedback::order_ratings(ctx, &self.0).await
+    }
+    /// Whether the viewer may rate the order now (`rateOrder`).
+    async fn can_rate(&self, ctx: &Context<'_>) -> Result<bool> {
+        crate::graphql::feedback::order_can_rate(ctx, &self.0).await
+    }
     /// The deadlines running now.
     async fn deadlines(&self) -> Vec<Deadline> {
         self.0.deadlines().into_iter().map(Into::into).collect()

@@ -164,7 +164,10 @@ impl CatalogueRepo for Store {
             ..Default::default()
         };
         apply_ad_space_patch(&mut row, patch);
-        to_ad_space(row.insert(self.db()).await.map_err(internal)?)
+        // Insert, then read back by id (see `create_user`: RETURNING every column is avoided).
+        let id = ad_space::Entity::insert(row).exec(self.db()).await.map_err(internal)?.last_insert_id;
+        let m = ad_space::Entity::find_by_id(id).one(self.db()).await.map_err(internal)?;
+        to_ad_space(m.ok_or(DomainError::NotFound("AdSpace"))?)
     }
 
     async fn update_ad_space(&self, id: Id, patch: AdSpacePatch, now: DateTime<Utc>) -> DomainResult<AdSpace> {

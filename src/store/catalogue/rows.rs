@@ -46,5 +46,10 @@ pub fn to_ad_space(m: ad_space::Model) -> DomainResult<AdSpace> {
         archived_at: m.archived_at,
         created_at: m.created_at,
         updated_at: m.updated_at,
+        rating: crate::domain::values::RatingTally {
+            sum: m.rating_sum,
+            count: m.rating_count,
+            histogram: [m.rating_1, m.rating_2, m.rating_3, m.rating_4, m.rating_5],
+        },
     })
 }

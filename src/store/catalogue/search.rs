@@ -129,7 +129,8 @@ impl FullText for TsVector {
 }
 
 const COLUMNS: &str = "a.id, a.influencer_id, a.channel_id, a.title, a.description, a.format, a.deliverables, a.price_minor, \
-    a.currency, a.turnaround_days, a.revisions_included, a.categories, a.sample_links, a.archived_at, a.created_at, a.updated_at";
+    a.currency, a.turnaround_days, a.revisions_included, a.categories, a.sample_links, a.archived_at, a.created_at, a.updated_at, \
+    a.rating_sum, a.rating_count, a.rating_1, a.rating_2, a.rating_3, a.rating_4, a.rating_5";
 
 impl Store {
     /// The full-text engine of the connected backend.

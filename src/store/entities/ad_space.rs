@@ -25,6 +25,13 @@ pub struct Model {
     pub archived_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub rating_sum: i64,
+    pub rating_count: i64,
+    pub rating_1: i64,
+    pub rating_2: i64,
+    pub rating_3: i64,
+    pub rating_4: i64,
+    pub rating_5: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

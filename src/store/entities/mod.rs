@@ -10,6 +10,7 @@ pub mod message;
 pub mod order;
 pub mod order_event;
 pub mod payment;
+pub mod rating;
 pub mod read_cursor;
 pub mod session;
 pub mod user;

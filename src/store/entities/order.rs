@@ -36,6 +36,8 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     pub status_changed_at: Option<DateTimeUtc>,
     pub status_changed_by: Option<i64>,
+    pub rating_due_at: Option<DateTimeUtc>,
+    pub ratings_closed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,11 @@ pub struct Model {
     pub industry: Option<String>,
     pub rating_sum: i64,
     pub rating_count: i64,
+    pub rating_1: i64,
+    pub rating_2: i64,
+    pub rating_3: i64,
+    pub rating_4: i64,
+    pub rating_5: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -43,6 +43,8 @@ pub fn to_order(m: order::Model) -> DomainResult<Order> {
         completed_at: m.completed_at,
         verified_at: m.verified_at,
         closed_at: m.closed_at,
+        rating_due_at: m.rating_due_at,
+        ratings_closed_at: m.ratings_closed_at,
     })
 }
 
@@ -74,6 +76,10 @@ pub async fn write_status(txn: &DatabaseTransaction, t: &Transition, now: DateTi
         .col_expr(C::ReviewDueAt, Expr::value(t.review_due_at));
     if let Some(col) = stamp_column(t.to) {
         q = q.col_expr(col, Expr::value(now));
+    }
+    if let Some(due) = t.rating_due_at {
+        // Only the first delivery opens the window: a rework delivered again does not extend it.
+        q = q.col_expr(C::RatingDueAt, sea_orm::sea_query::Func::coalesce([Expr::col(C::RatingDueAt), Expr::value(due)]).into());
     }
     if let Some(note) = &t.completion_note {
         q = q.col_expr(C::CompletionNote, Expr::value(note.clone()));
