@@ -29,6 +29,8 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
+    /// Check the money invariants against the database; exits non-zero on any breach.
+    CheckMoney,
     /// Fill the database with a deterministic demo catalogue (password: see README).
     Seed {
         /// Influencer accounts.

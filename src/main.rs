@@ -39,6 +39,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::CheckMoney => {
+            let store = Store::connect(&cli.config.database_url, cli.config.db_max_connections).await?;
+            let breaches = store.money_invariant_violations().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            for breach in &breaches {
+                println!("{breach}");
+            }
+            anyhow::ensure!(breaches.is_empty(), "{} breaches of the money invariants", breaches.len());
+            println!("money invariants hold");
+            Ok(())
+        }
         Command::PrintSchema => {
             print!("{}", adbridge::graphql::sdl());
             Ok(())

@@ -8,6 +8,9 @@ pub enum DomainError {
     /// No valid session.
     #[error("authentication required")]
     Unauthenticated,
+    /// A token was sent but opens no session; says why.
+    #[error("{}", .0.message())]
+    BadToken(TokenProblem),
     /// Wrong email or password (deliberately says nothing of which).
     #[error("invalid email or password")]
     InvalidCredentials,
@@ -51,7 +54,7 @@ impl DomainError {
     /// The stable machine-readable code of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthenticated | Self::InvalidCredentials => "UNAUTHENTICATED",
+            Self::Unauthenticated | Self::BadToken(_) | Self::InvalidCredentials => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
@@ -75,6 +78,37 @@ impl DomainError {
     /// An `INTERNAL` error wrapping its cause.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self::Internal(cause.into())
+    }
+}
+
+/// Why a sent token opens no session (`extensions.reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// The session's lifetime is over.
+    Expired,
+    /// The session was ended by `logOut`.
+    Revoked,
+    /// No such session, or not a bearer token at all.
+    Invalid,
+}
+
+impl TokenProblem {
+    /// The stable name sent as `extensions.reason`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Expired => "EXPIRED",
+            Self::Revoked => "REVOKED",
+            Self::Invalid => "INVALID",
+        }
+    }
+
+    /// What the client is told.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Expired => "the session of this token has expired: log in again",
+            Self::Revoked => "the session of this token was logged out: log in again",
+            Self::Invalid => "the token is not valid: send `Authorization: Bearer <token>` with a token from signUp or logIn",
+        }
     }
 }
 

@@ -24,6 +24,7 @@ impl From<DomainError> for async_graphql::Error {
             match &err {
                 DomainError::BadInput { field, .. } => ext.set("field", field.as_str()),
                 DomainError::RateLimited { retry_after_secs } => ext.set("retryAfterSeconds", *retry_after_secs),
+                DomainError::BadToken(problem) => ext.set("reason", problem.as_str()),
                 _ => {}
             }
         })

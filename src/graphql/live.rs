@@ -74,7 +74,7 @@ fn current(ctx: &Context<'_>) -> OrderEventNode {
 #[derive(Default)]
 pub struct RenderRoot;
 
-#[Object(name = "OrderSubscription")]
+#[Object(name = "Subscription")]
 impl RenderRoot {
     async fn order_events(
         &self,
@@ -130,6 +130,8 @@ impl Drop for Shape {
 /// Renders live payloads once per event and shape.
 pub struct LiveRenderer {
     schema: Schema<RenderRoot, EmptyMutation, EmptySubscription>,
+    /// The render schema's types, for the same null propagation and key order as other responses.
+    response_shape: super::shape::SchemaShape,
     shapes: Arc<Registry>,
     next_id: AtomicU64,
 }
@@ -143,7 +145,8 @@ impl LiveRenderer {
             .data(hub)
             .limit_recursive_depth(64)
             .finish();
-        Self { schema, shapes: Arc::default(), next_id: AtomicU64::new(1) }
+        let response_shape = super::shape::SchemaShape::from_sdl(&schema.sdl());
+        Self { schema, response_shape, shapes: Arc::default(), next_id: AtomicU64::new(1) }
     }
 
     /// The shape of a subscription request (already admitted by the real schema), shared with
@@ -210,6 +213,7 @@ impl LiveRenderer {
                 }
                 request.set_parsed_query(shape.document.clone());
                 let mut response = self.schema.execute(request).await;
+                super::response::shape_response(&self.response_shape, &shape.document, shape.key.operation.as_deref(), &mut response);
                 for e in &mut response.errors {
                     ensure_code(e, true);
                 }

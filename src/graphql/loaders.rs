@@ -23,6 +23,8 @@ pub struct Loaders {
     pub channels_of: DataLoader<ChannelsOfLoader>,
     /// Live ad spaces by influencer id.
     pub ad_spaces_of: DataLoader<AdSpacesOfLoader>,
+    /// Ad spaces (archived too) by id.
+    pub ad_spaces: DataLoader<AdSpaceLoader>,
 }
 
 impl Loaders {
@@ -32,7 +34,8 @@ impl Loaders {
             users: DataLoader::new(UserLoader(services.clone()), tokio::spawn),
             channels: DataLoader::new(ChannelLoader(services.clone()), tokio::spawn),
             channels_of: DataLoader::new(ChannelsOfLoader(services.clone()), tokio::spawn),
-            ad_spaces_of: DataLoader::new(AdSpacesOfLoader(services), tokio::spawn),
+            ad_spaces_of: DataLoader::new(AdSpacesOfLoader(services.clone()), tokio::spawn),
+            ad_spaces: DataLoader::new(AdSpaceLoader(services), tokio::spawn),
         }
     }
 }
@@ -46,6 +49,18 @@ impl Loader<Id> for UserLoader {
 
     async fn load(&self, keys: &[Id]) -> Result<HashMap<Id, User>, Self::Error> {
         Ok(self.0.accounts.users(keys).await?.into_iter().map(|u| (u.id, u)).collect())
+    }
+}
+
+/// Loads ad spaces by id, archived or not.
+pub struct AdSpaceLoader(Arc<Services>);
+
+impl Loader<Id> for AdSpaceLoader {
+    type Value = AdSpace;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Id]) -> Result<HashMap<Id, AdSpace>, Self::Error> {
+        Ok(self.0.catalogue.ad_spaces(keys).await?.into_iter().map(|s| (s.id, s)).collect())
     }
 }
 

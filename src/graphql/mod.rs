@@ -17,6 +17,8 @@ pub mod money;
 pub mod node;
 pub mod orders;
 pub mod relay;
+pub mod response;
+pub mod shape;
 pub mod subscriptions;
 pub mod tokens;
 
@@ -29,7 +31,15 @@ use crate::domain::{Services, Viewer};
 /// Every query of the API.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(accounts::AccountsQuery, node::NodeQuery, catalogue::CatalogueQuery, catalogue::DiscoveryQuery, orders::OrdersQuery);
+pub struct QueryRoot(
+    accounts::AccountsQuery,
+    node::NodeQuery,
+    catalogue::CatalogueQuery,
+    catalogue::DiscoveryQuery,
+    orders::OrdersQuery,
+    orders::OrderListQuery,
+    orders::PaymentsQuery,
+);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
@@ -78,7 +88,8 @@ pub fn build_schema(services: Arc<Services>, hub: Arc<crate::realtime::Hub>, lim
         .limit_recursive_depth(64)
         .extension(cost::QueryGuard::new(limits.document))
         .extension(hygiene::InputHygiene)
-        .extension(limits::WriteRateLimit);
+        .extension(limits::WriteRateLimit)
+        .extension(response::SpecResponses::new(Arc::new(shape::SchemaShape::from_sdl(&sdl()))));
     if limits.introspection { builder.finish() } else { builder.disable_introspection().finish() }
 }
 

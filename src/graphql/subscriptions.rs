@@ -22,7 +22,7 @@ use crate::realtime::{Hub, Topic};
 #[derive(Default)]
 pub struct OrderSubscription;
 
-#[Subscription]
+#[Subscription(name = "Subscription")]
 impl OrderSubscription {
     /// Every event of one order, in order. With `after` (an event's `cursor`), first the events
     /// committed after it, then live ones.

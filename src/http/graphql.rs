@@ -16,7 +16,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use tracing::Instrument;
 
 use super::metrics::GraphqlSummary;
@@ -75,10 +75,10 @@ pub async fn post(
     body: Bytes,
 ) -> Response {
     let Some(media) = MediaType::negotiate(&headers) else {
-        return plain(StatusCode::NOT_ACCEPTABLE, "supported response types: application/graphql-response+json, application/json");
+        return not_acceptable();
     };
     if !is_json_content_type(&headers) {
-        return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send GraphQL requests as application/json");
+        return request_error(media, StatusCode::UNSUPPORTED_MEDIA_TYPE, "send GraphQL requests as application/json".into());
     }
     let batch = match parse_body(&body, app.config.max_batch) {
         Ok(batch) => batch,
@@ -95,14 +95,14 @@ pub async fn get(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let Some(media) = MediaType::negotiate(&headers) else {
-        return plain(StatusCode::NOT_ACCEPTABLE, "supported response types: application/graphql-response+json, application/json");
+        return not_acceptable();
     };
     let request = match parse_get(raw.as_deref().unwrap_or_default()) {
         Ok(request) => request,
         Err(message) => return request_error(media, StatusCode::BAD_REQUEST, message),
     };
     if is_mutation(&request) {
-        let mut res = plain(StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
+        let mut res = request_error(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST".into());
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
     }
@@ -110,17 +110,24 @@ pub async fn get(
 }
 
 async fn execute(app: Arc<AppState>, peer: SocketAddr, headers: &HeaderMap, batch: BatchRequest, media: MediaType) -> Response {
-    let viewer = match app.services.accounts.authenticate(bearer_token(headers)).await {
+    let authenticated = match bearer_token(headers) {
+        Ok(token) => app.services.accounts.authenticate(token).await,
+        Err(err) => Err(err),
+    };
+    let viewer = match authenticated {
         Ok(viewer) => viewer,
         Err(err) => {
-            let error = async_graphql::Error::from(err).into_server_error(Default::default());
+            // No `locations`: the error is about the request's headers, not a place in the document.
+            let description = err.to_string();
+            let graphql = async_graphql::Error::from(err);
+            let mut error = async_graphql::ServerError::new(graphql.message, None);
+            error.extensions = graphql.extensions;
             let code = error_code(&error).unwrap_or("INTERNAL").to_owned();
             super::metrics::record_graphql(std::time::Duration::ZERO, std::slice::from_ref(&code));
-            let mut res = if code == UNAVAILABLE {
-                super::outage::unavailable(media.content_type())
-            } else {
-                let status = if code == "INTERNAL" { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::UNAUTHORIZED };
-                errors_only(media, status, vec![error])
+            let mut res = match code.as_str() {
+                UNAVAILABLE => super::outage::unavailable(media.content_type()),
+                "INTERNAL" => errors_only(media, StatusCode::INTERNAL_SERVER_ERROR, vec![error]),
+                _ => unauthenticated(media, error, &description),
             };
             res.extensions_mut().insert(GraphqlSummary { codes: vec![code], ..Default::default() });
             return res;
@@ -179,11 +186,15 @@ async fn execute(app: Arc<AppState>, peer: SocketAddr, headers: &HeaderMap, batc
         (BatchResponse::Single(_), MediaType::GraphQlResponse) if request_error => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    let body = match response {
-        BatchResponse::Single(r) => response_json(r, media),
-        BatchResponse::Batch(rs) => Value::Array(rs.into_iter().map(|r| response_json(r, media)).collect()),
+    let body = match &response {
+        BatchResponse::Single(r) => serde_json::to_string(&response_body(r, media)),
+        BatchResponse::Batch(rs) => serde_json::to_string(&rs.iter().map(|r| response_body(r, media)).collect::<Vec<_>>()),
     };
-    let mut res = json_response(status, media, &body);
+    let body = body.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "serialising a response");
+        INTERNAL_BODY.to_owned()
+    });
+    let mut res = text_response(status, media, body);
     res.extensions_mut().insert(summary);
     // A rate-limited client learns when to come back, as HTTP clients and proxies expect.
     if let Some(secs) = retry_after {
@@ -210,19 +221,25 @@ fn response_iter(response: &mut BatchResponse) -> Box<dyn Iterator<Item = &mut a
     }
 }
 
-/// Serialises a response; under `application/graphql-response+json` a request error has no `data`.
-fn response_json(r: async_graphql::Response, media: MediaType) -> Value {
+/// A response as sent: `data` (absent for a request error under
+/// `application/graphql-response+json`), `errors`, `extensions`. Serialised straight from
+/// async-graphql's ordered values, so object keys keep the order of the query.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+/// The body of one response; under `application/graphql-response+json` a request error has no `data`.
+fn response_body(r: &async_graphql::Response, media: MediaType) -> Body<'_> {
     let failed_before_execution =
         (r.data == async_graphql::Value::Null) && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty());
-    let mut value = serde_json::to_value(&r).unwrap_or_else(|_| json!({}));
-    if let Value::Object(map) = &mut value {
-        if failed_before_execution && media == MediaType::GraphQlResponse {
-            map.remove("data");
-        } else if !map.contains_key("data") {
-            map.insert("data".into(), Value::Null);
-        }
-    }
-    value
+    let data = (!(failed_before_execution && media == MediaType::GraphQlResponse)).then_some(&r.data);
+    Body { data, errors: &r.errors, extensions: &r.extensions }
 }
 
 fn error_code(e: &async_graphql::ServerError) -> Option<&str> {
@@ -366,22 +383,40 @@ fn is_mutation(request: &Request) -> bool {
     op.is_some_and(|op| op.ty == OperationType::Mutation)
 }
 
+/// 401 for a token that opens no session, with `extensions.reason` and a `WWW-Authenticate`
+/// challenge (RFC 6750).
+fn unauthenticated(media: MediaType, error: async_graphql::ServerError, description: &str) -> Response {
+    let mut res = errors_only(media, StatusCode::UNAUTHORIZED, vec![error]);
+    let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{}\"", description.replace(['"', '\\'], "'"));
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+    }
+    res
+}
+
 fn request_error(media: MediaType, status: StatusCode, message: String) -> Response {
     errors_only(media, status, vec![bad_request(message)])
 }
 
 fn errors_only(media: MediaType, status: StatusCode, errors: Vec<async_graphql::ServerError>) -> Response {
-    json_response(status, media, &json!({ "errors": errors }))
+    let extensions = Default::default();
+    let body = serde_json::to_string(&Body { data: None, errors: &errors, extensions: &extensions });
+    text_response(status, media, body.unwrap_or_else(|_| INTERNAL_BODY.to_owned()))
 }
 
-fn json_response(status: StatusCode, media: MediaType, body: &Value) -> Response {
-    let mut res = (status, body.to_string()).into_response();
+/// Sent when a response cannot be serialised.
+const INTERNAL_BODY: &str = r#"{"data":null,"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#;
+
+fn text_response(status: StatusCode, media: MediaType, body: String) -> Response {
+    let mut res = (status, body).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media.content_type()));
     res
 }
 
-fn plain(status: StatusCode, message: &'static str) -> Response {
-    (status, message).into_response()
+/// 406: no acceptable type was asked for, so the error body is sent as plain `application/json`.
+fn not_acceptable() -> Response {
+    let message = "supported response types: application/graphql-response+json, application/json";
+    request_error(MediaType::Json, StatusCode::NOT_ACCEPTABLE, message.into())
 }
 
 #[cfg(test)]

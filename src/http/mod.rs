@@ -95,9 +95,15 @@ fn cors(config: &Config) -> CorsLayer {
     }
 }
 
-/// The bearer token of an `Authorization` header.
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+/// The bearer token of the `Authorization` header: `None` without the header; an `INVALID`
+/// token error when the header is there but is not `Bearer <token>` (a bare token must not
+/// silently make the caller anonymous).
+pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, crate::domain::DomainError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
+    let invalid = || crate::domain::DomainError::BadToken(crate::domain::error::TokenProblem::Invalid);
+    let value = value.to_str().map_err(|_| invalid())?;
+    match value.trim().split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(Some(token.trim())),
+        _ => Err(invalid()),
+    }
 }

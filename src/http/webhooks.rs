@@ -13,9 +13,11 @@ use super::AppState;
 use crate::domain::DomainError;
 use crate::domain::orders::webhook::WebhookOutcome;
 
-/// Checks the signature and applies the event: 200 when applied or already applied, 400 (and
-/// nothing changed) when forged, stale or malformed, 403 when no secret is configured, 503 + `Retry-After` while the database is unreachable and
-/// 500 on an internal failure (the provider retries both).
+/// Checks the signature and applies the event: 200 when applied, already applied, or recorded
+/// as due back (`refund_due`: the order could no longer take the money), 400 (and nothing
+/// changed) when forged, stale or malformed, 403 when no secret is configured, 503 +
+/// `Retry-After` while the database is unreachable and 500 on an internal failure (the provider
+/// retries both).
 pub async fn payments(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let (timestamp, signature) = (header("adbridge-timestamp"), header("adbridge-signature"));
@@ -24,6 +26,7 @@ pub async fn payments(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
             let outcome = match outcome {
                 WebhookOutcome::Applied => "applied",
                 WebhookOutcome::AlreadySettled => "already_settled",
+                WebhookOutcome::RefundDue => "refund_due",
             };
             (StatusCode::OK, Json(json!({ "outcome": outcome }))).into_response()
         }

@@ -141,6 +141,16 @@ impl AccountsRepo for Store {
         user.map(|u| to_user(u).map(|u| (s.id, u))).transpose()
     }
 
+    async fn token_problem(&self, token_hash: &str, now: DateTime<Utc>) -> DomainResult<crate::domain::error::TokenProblem> {
+        use crate::domain::error::TokenProblem;
+        let found = session::Entity::find().filter(session::Column::TokenHash.eq(token_hash)).one(self.db()).await.map_err(internal)?;
+        Ok(match found {
+            Some(s) if s.revoked_at.is_some() => TokenProblem::Revoked,
+            Some(s) if s.expires_at <= now => TokenProblem::Expired,
+            _ => TokenProblem::Invalid,
+        })
+    }
+
     async fn revoke_session(&self, session_id: Id, now: DateTime<Utc>) -> DomainResult<()> {
         session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))

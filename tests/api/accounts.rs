@@ -34,9 +34,11 @@ async fn a_user_signs_up_logs_in_reads_me_and_logs_out() {
 }
 
 #[tokio::test]
-async fn me_without_a_token_is_unauthenticated() {
+async fn me_without_a_token_is_null_and_an_account_field_is_unauthenticated() {
     let app = TestApp::spawn().await;
-    app.gql(None, "{ me { id } }", json!({})).await.assert_code("UNAUTHENTICATED");
+    let me = app.gql(None, "{ me { id } }", json!({})).await;
+    assert_eq!(me.body, json!({ "data": { "me": null } }));
+    app.gql(None, "{ myOrders { totalCount } }", json!({})).await.assert_code("UNAUTHENTICATED");
 }
 
 #[tokio::test]

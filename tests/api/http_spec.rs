@@ -129,7 +129,7 @@ async fn health_readiness_metrics_and_graphiql_answer() {
     if app.config.redis_url.is_some() {
         assert_eq!(ready["redis"], "ok");
     }
-    app.gql(None, "{ me { id } }", json!({})).await.assert_code("UNAUTHENTICATED");
+    app.gql(None, "{ myOrders { totalCount } }", json!({})).await.assert_code("UNAUTHENTICATED");
     let metrics = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("graphql_errors_total{code=\"UNAUTHENTICATED\"}"), "{metrics}");

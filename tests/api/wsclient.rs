@@ -75,6 +75,19 @@ impl WsClient {
         }
     }
 
+    /// The raw text of the next message, skipping server pings (key order intact).
+    pub async fn next_text(&mut self) -> String {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(10), self.socket.next()).await.expect("the server answers in time");
+            match msg {
+                Some(Ok(Message::Text(text))) if text.contains(r#""type":"ping""#) || text.contains(r#""type":"ka""#) => continue,
+                Some(Ok(Message::Text(text))) => return text.to_string(),
+                Some(Ok(_)) => continue,
+                other => panic!("expected a message, got {other:?}"),
+            }
+        }
+    }
+
     /// The next event within 10 seconds.
     pub async fn next_event(&mut self) -> WsEvent {
         self.next_event_within(Duration::from_secs(10)).await

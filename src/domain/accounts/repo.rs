@@ -21,6 +21,8 @@ pub trait AccountsRepo: Send + Sync {
     async fn create_session(&self, user_id: Id, token_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> DomainResult<Id>;
     /// The live (unexpired, unrevoked) session of a token hash, with its user.
     async fn live_session(&self, token_hash: &str, now: DateTime<Utc>) -> DomainResult<Option<(Id, User)>>;
+    /// Why a token hash opens no live session (expired, logged out, or unknown).
+    async fn token_problem(&self, token_hash: &str, now: DateTime<Utc>) -> DomainResult<crate::domain::error::TokenProblem>;
     /// Revokes a session.
     async fn revoke_session(&self, session_id: Id, now: DateTime<Utc>) -> DomainResult<()>;
     /// Which of `ids` are live sessions (unexpired, unrevoked).

@@ -133,7 +133,7 @@ impl AccountService {
         };
         match self.repo.live_session(&hash_token(token), self.clock.now()).await? {
             Some((session_id, user)) => Ok(Viewer::User { id: user.id, role: user.role, session_id }),
-            None => Err(DomainError::Unauthenticated),
+            None => Err(DomainError::BadToken(self.repo.token_problem(&hash_token(token), self.clock.now()).await?)),
         }
     }
 

@@ -107,9 +107,4 @@ impl DraftService {
         access::load(&*self.repo, viewer, order_id).await?;
         Ok(feedback_state(self.repo.latest_status(order_id).await?))
     }
-
-    /// The order's revision rounds (included, granted, used).
-    pub async fn revisions(&self, viewer: &Viewer, order_id: Id) -> DomainResult<OrderAccess> {
-        Ok(access::load(&*self.repo, viewer, order_id).await?.0)
-    }
 }

@@ -25,6 +25,11 @@ str_enum! {
         PaymentRefunded = "PAYMENT_REFUNDED",
         /// A pending payment was voided because its order was cancelled.
         PaymentVoided = "PAYMENT_VOIDED",
+        /// The provider confirmed a payment while the order was on hold: the money is recorded
+        /// as taken and the admin's resolution releases or refunds it.
+        PaymentSucceeded = "PAYMENT_SUCCEEDED",
+        /// The provider confirmed a payment its order could no longer take: it is owed back.
+        PaymentRefundDue = "PAYMENT_REFUND_DUE",
         /// A message was posted in the order's conversation.
         MessagePosted = "MESSAGE_POSTED",
         /// The influencer submitted a draft.

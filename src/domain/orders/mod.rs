@@ -15,6 +15,7 @@ pub mod model;
 pub mod payments;
 pub mod repo;
 mod service;
+pub mod settlement;
 pub mod table;
 pub mod webhook;
 
@@ -24,7 +25,7 @@ use std::time::Duration;
 pub use machine::{OrderAction, OrderStatus, Party};
 pub use model::{Deadline, DeadlineKind, DeliveryProof, Order, Payment, PaymentStatus, ProofKind};
 pub use payments::{PaymentProvider, SandboxProvider};
-pub use service::{ActInput, MyOrdersFilter, PlaceOrder, Side};
+pub use service::{ActInput, MyOrdersFilter, OrderPage, OrderWindow, PlaceOrder, Side};
 
 use super::clock::Clock;
 use history::EventSink;

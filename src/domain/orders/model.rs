@@ -33,8 +33,10 @@ pub struct Order {
     pub currency: String,
     /// Days the influencer needs, copied from the ad space.
     pub turnaround_days: i32,
-    /// Revision rounds included (ad space's allowance plus any extra granted).
+    /// Revision rounds the ad space included when the order was placed.
     pub revisions_included: i32,
+    /// Revision rounds the influencer granted on top with `grantExtraRevisions`.
+    pub revisions_extra: i32,
     /// Revision rounds used.
     pub revisions_used: i32,
     /// The influencer's delivery note.
@@ -86,6 +88,11 @@ impl Order {
     /// Whether the payment was received.
     pub fn is_paid(&self) -> bool {
         self.paid_at.is_some()
+    }
+
+    /// Revision rounds allowed in all: included plus granted.
+    pub fn revisions_allowed(&self) -> i32 {
+        self.revisions_included + self.revisions_extra
     }
 }
 
@@ -163,6 +170,9 @@ str_enum! {
         Refunded = "REFUNDED",
         /// Cancelled with its order before the provider confirmed it.
         Voided = "VOIDED",
+        /// Confirmed by the provider for an order that could no longer take it (cancelled,
+        /// refunded, or paid already): the money is owed back, for an admin to refund.
+        RefundDue = "REFUND_DUE",
     }
 }
 

@@ -14,6 +14,8 @@ use super::OrderService;
 use super::machine::{OrderAction, OrderStatus, Party, invalid};
 use super::model::{Order, Payment, PaymentStatus};
 use super::repo::{NewPayment, PaymentWrite};
+use super::settlement::Confirmation;
+use super::webhook::WebhookOutcome;
 use crate::domain::orders::history::{EventKind, NewOrderEvent};
 use crate::domain::values::{optional_text, text};
 use crate::domain::{DomainError, DomainResult, Id, Viewer};
@@ -109,8 +111,10 @@ impl OrderService {
         if !OrderAction::Pay.permits(party) {
             return Err(OrderAction::Pay.forbidden());
         }
+        // Looked up after the order was read: a payment found here committed after that read
+        // (with its status change, if any), so the order is read again to match it.
         if let Some(existing) = self.repo.payment_by_key(order.id, &key).await? {
-            return Ok((order, existing));
+            return Ok((self.reload(order.id).await?, existing));
         }
         order.status.next(OrderAction::Pay, order.is_paid())?;
         let request =
@@ -172,45 +176,34 @@ impl OrderService {
         if payment.status != PaymentStatus::Pending {
             return Err(DomainError::Conflict(format!("the payment is {}, not PENDING", payment.status.as_str())));
         }
-        self.settle(&payment, settlement, viewer.user_id()).await?;
+        if self.settle(&payment, settlement, viewer.user_id()).await? == WebhookOutcome::AlreadySettled {
+            return Err(DomainError::Conflict("the payment was settled meanwhile".into()));
+        }
         let payment = self.repo.payment(payment_id).await?.ok_or(DomainError::NotFound("payment"))?;
         Ok((self.reload(payment.order_id).await?, payment))
     }
 
-    /// Applies a provider's settlement of `payment`. Settling twice changes nothing the second
-    /// time; a payment confirmed for an order that moved on meanwhile is refused.
-    pub(super) async fn settle(&self, payment: &Payment, settlement: Settlement, actor: Option<Id>) -> DomainResult<()> {
-        let now = self.clock.now();
+    /// Applies a provider's settlement of `payment`: a failure marks a pending payment failed;
+    /// a success is decided under the order's lock (see [`super::settlement`]).
+    pub(super) async fn settle(&self, payment: &Payment, settlement: Settlement, actor: Option<Id>) -> DomainResult<WebhookOutcome> {
         match settlement {
             Settlement::Failed(reason) => {
                 let data = json!({ "paymentId": payment.id });
                 let mut event = NewOrderEvent::new(EventKind::PaymentFailed, actor, data);
                 event.reason = Some(reason.clone());
-                if let Some(events) = self.repo.fail_payment(payment.id, &reason, event, now).await? {
-                    self.sink.committed(&events);
-                }
-                Ok(())
-            }
-            Settlement::Succeeded => {
-                let order = self.reload(payment.order_id).await?;
-                if payment.status == PaymentStatus::Succeeded {
-                    return Ok(());
-                }
-                let to = order.status.next(OrderAction::ConfirmPayment, false)?;
-                let mut t = self.transition(&order, to, actor, None, now)?;
-                t.payment = Some((payment.id, PaymentStatus::Pending, PaymentStatus::Succeeded));
-                t.event.data = json!({ "action": OrderAction::ConfirmPayment.as_str(), "paymentId": payment.id });
-                match self.repo.transition(t, now).await? {
-                    Some((_, events)) => {
+                match self.repo.fail_payment(payment.id, &reason, event, self.clock.now()).await? {
+                    Some(events) => {
                         self.sink.committed(&events);
-                        Ok(())
+                        Ok(WebhookOutcome::Applied)
                     }
-                    None => {
-                        let found = self.reload(payment.order_id).await?;
-                        Err(invalid(found.status, OrderAction::ConfirmPayment))
-                    }
+                    None => Ok(WebhookOutcome::AlreadySettled),
                 }
             }
+            Settlement::Succeeded => Ok(match self.confirm(payment, actor).await? {
+                Confirmation::Received | Confirmation::ReceivedOnHold => WebhookOutcome::Applied,
+                Confirmation::RefundDue => WebhookOutcome::RefundDue,
+                Confirmation::AlreadySettled => WebhookOutcome::AlreadySettled,
+            }),
         }
     }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::machine::OrderStatus;
 use super::model::{AdSpaceTerms, DeliveryProof, NewOrder, Order, Payment, PaymentStatus, ProofKind};
+use super::settlement::{ConfirmPlan, Confirmation};
 use crate::domain::orders::history::{NewOrderEvent, OrderEvent};
 use crate::domain::{DomainResult, Id};
 
@@ -70,6 +71,10 @@ pub struct OrderQuery {
     pub created_to: Option<DateTime<Utc>>,
     /// Keyset: ids below this one (newest first).
     pub before_id: Option<Id>,
+    /// Keyset: ids above this one.
+    pub above_id: Option<Id>,
+    /// Read from the oldest end (for `last`): ids ascending.
+    pub oldest_first: bool,
     /// Page size.
     pub limit: u64,
 }
@@ -120,8 +125,10 @@ pub trait OrdersRepo: Send + Sync {
     async fn insert_order(&self, new: NewOrder, event: NewOrderEvent, now: DateTime<Utc>) -> DomainResult<(Order, Vec<OrderEvent>)>;
     /// One order.
     async fn order(&self, id: Id) -> DomainResult<Option<Order>>;
-    /// A page of orders, newest first.
+    /// A page of orders, newest first (oldest first with `oldest_first`).
     async fn orders(&self, query: OrderQuery) -> DomainResult<Vec<Order>>;
+    /// How many orders match the query's filters (keysets and limit ignored).
+    async fn count_orders(&self, query: OrderQuery) -> DomainResult<u64>;
     /// The full history of an order, in order.
     async fn order_events(&self, order_id: Id) -> DomainResult<Vec<OrderEvent>>;
     /// One event by id.
@@ -147,6 +154,21 @@ pub trait OrdersRepo: Send + Sync {
     async fn insert_payment(&self, new: NewPayment, confirm: Option<Transition>, now: DateTime<Utc>) -> DomainResult<PaymentWrite>;
     /// Marks a pending payment failed, with its `PAYMENT_FAILED` event; `None` when it was not pending.
     async fn fail_payment(&self, id: Id, reason: &str, event: NewOrderEvent, now: DateTime<Utc>) -> DomainResult<Option<Vec<OrderEvent>>>;
+    /// Applies a provider's confirmation under the order's row lock: picks the outcome with
+    /// [`super::settlement::confirmation`] and writes that part of `plan`.
+    async fn confirm_payment(&self, payment_id: Id, plan: ConfirmPlan, now: DateTime<Utc>)
+    -> DomainResult<(Confirmation, Vec<OrderEvent>)>;
+    /// Moves a payment `(id, from, to)` with its event, under the order's row lock; `None` when it
+    /// was not in `from`.
+    async fn change_payment(
+        &self,
+        order_id: Id,
+        change: (Id, PaymentStatus, PaymentStatus),
+        event: NewOrderEvent,
+        now: DateTime<Utc>,
+    ) -> DomainResult<Option<Vec<OrderEvent>>>;
+    /// The `REFUND_DUE` payments, oldest first.
+    async fn refund_due_payments(&self, limit: u64) -> DomainResult<Vec<Payment>>;
     /// Records a webhook delivery id; `false` when it was seen before.
     async fn remember_webhook(&self, event_id: &str, now: DateTime<Utc>) -> DomainResult<bool>;
 }

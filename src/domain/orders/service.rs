@@ -54,6 +54,31 @@ pub enum Side {
     Influencer,
 }
 
+/// Which page of `myOrders` (newest first): `limit` orders older than `after`, or (`from_end`)
+/// the `limit` orders just newer than `before`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrderWindow {
+    /// Only orders older than this one (the `after` cursor).
+    pub after: Option<Id>,
+    /// Only orders newer than this one (the `before` cursor).
+    pub before: Option<Id>,
+    /// Page size.
+    pub limit: usize,
+    /// Take the end of the range next to `before` (`last`) instead of its start (`first`).
+    pub from_end: bool,
+}
+
+/// A page of `myOrders`, newest first, and whether more exist on either side.
+#[derive(Debug, Clone)]
+pub struct OrderPage {
+    /// The orders, newest first.
+    pub orders: Vec<Order>,
+    /// Newer orders exist before the first one.
+    pub has_previous: bool,
+    /// Older orders exist after the last one.
+    pub has_next: bool,
+}
+
 /// Filter of `myOrders`.
 #[derive(Debug, Clone, Default)]
 pub struct MyOrdersFilter {
@@ -113,22 +138,37 @@ impl OrderService {
         Ok((order, party))
     }
 
-    /// A page of the viewer's orders, newest first, and whether more follow. Admins without a
-    /// side see every order.
-    pub async fn my_orders(
-        &self,
-        viewer: &Viewer,
-        filter: MyOrdersFilter,
-        before_id: Option<Id>,
-        limit: usize,
-    ) -> DomainResult<(Vec<Order>, bool)> {
+    /// A page of the viewer's orders, newest first: `first` after the cursor `after` (older
+    /// orders), or `last` before the cursor `before` (newer ones). Admins without a side see
+    /// every order.
+    pub async fn my_orders(&self, viewer: &Viewer, filter: MyOrdersFilter, window: OrderWindow) -> DomainResult<OrderPage> {
+        let mut query = self.orders_query(viewer, filter)?;
+        query.before_id = window.after;
+        query.above_id = window.before;
+        query.oldest_first = window.from_end;
+        query.limit = window.limit as u64 + 1;
+        let mut orders = self.repo.orders(query).await?;
+        let more = orders.len() > window.limit;
+        orders.truncate(window.limit);
+        if window.from_end {
+            orders.reverse();
+            Ok(OrderPage { orders, has_previous: more, has_next: window.before.is_some() })
+        } else {
+            Ok(OrderPage { orders, has_previous: window.after.is_some(), has_next: more })
+        }
+    }
+
+    /// How many orders `myOrders` lists with this filter, over all pages (one indexed count).
+    pub async fn count_my_orders(&self, viewer: &Viewer, filter: MyOrdersFilter) -> DomainResult<u64> {
+        self.repo.count_orders(self.orders_query(viewer, filter)?).await
+    }
+
+    fn orders_query(&self, viewer: &Viewer, filter: MyOrdersFilter) -> DomainResult<OrderQuery> {
         let (user_id, _) = viewer.require()?;
         let mut query = OrderQuery {
             statuses: filter.statuses,
             created_from: filter.created_from.map(|t| values::timestamp("createdAfter", t)).transpose()?,
             created_to: filter.created_to.map(|t| values::timestamp("createdBefore", t)).transpose()?,
-            before_id,
-            limit: limit as u64 + 1,
             ..Default::default()
         };
         match filter.side {
@@ -137,10 +177,7 @@ impl OrderService {
             None if viewer.is_admin() => {}
             None => query.party_id = Some(user_id),
         }
-        let mut orders = self.repo.orders(query).await?;
-        let more = orders.len() > limit;
-        orders.truncate(limit);
-        Ok((orders, more))
+        Ok(query)
     }
 
     /// The history of an order the viewer was allowed to load.

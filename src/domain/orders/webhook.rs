@@ -28,6 +28,9 @@ pub enum WebhookOutcome {
     Applied,
     /// The payment was settled before (a replay, or a late duplicate): nothing changed.
     AlreadySettled,
+    /// The provider confirmed a payment its order could no longer take (cancelled, refunded):
+    /// recorded as `REFUND_DUE` for an admin to pay back.
+    RefundDue,
 }
 
 #[derive(Deserialize)]
@@ -97,13 +100,11 @@ impl OrderService {
             .payment_by_ref(&envelope.data.payment_ref)
             .await?
             .ok_or_else(|| DomainError::bad_input("data.paymentRef", "no such payment"))?;
-        let outcome = if payment.status == PaymentStatus::Pending {
-            self.settle(&payment, settlement, None).await?;
-            WebhookOutcome::Applied
+        // A success is always handed on (a voided payment that the provider took anyway becomes
+        // REFUND_DUE); a failure only moves a pending payment.
+        let outcome = if payment.status == PaymentStatus::Pending || settlement == Settlement::Succeeded {
+            self.settle(&payment, settlement, None).await?
         } else {
-            if payment.status == PaymentStatus::Voided && settlement == Settlement::Succeeded {
-                tracing::warn!(payment = payment.id, "the provider confirmed a payment voided with its cancelled order; refund it");
-            }
             WebhookOutcome::AlreadySettled
         };
         let first = self.repo.remember_webhook(&envelope.id, now).await?;

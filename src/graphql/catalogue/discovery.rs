@@ -88,12 +88,14 @@ impl AdSpaceFilter {
     }
 }
 
-/// Encodes a keyset position as an opaque cursor.
+/// Encodes a keyset position as an opaque cursor. A real key is carried as the hex of its IEEE
+/// bits: a decimal through JSON text does not always come back as the same double, and a key
+/// that comes back one unit off skips or repeats the rows tied on it.
 pub fn cursor_string(c: &Cursor) -> String {
     let key = match c.key {
         KeyValue::None => serde_json::Value::Null,
         KeyValue::Int(v) => json!(v),
-        KeyValue::Float(v) => json!(v),
+        KeyValue::Float(v) => json!(format!("{:016x}", v.to_bits())),
     };
     encode_cursor(&json!({ "s": c.sort.as_str(), "k": key, "i": c.id }))
 }
@@ -108,7 +110,14 @@ pub fn parse_cursor(raw: &str) -> DomainResult<Cursor> {
     let key = match sort {
         SortKey::Newest => KeyValue::None,
         SortKey::PriceAsc | SortKey::PriceDesc | SortKey::Followers => KeyValue::Int(k.as_i64().ok_or_else(bad)?),
-        SortKey::Relevance | SortKey::Rating => KeyValue::Float(k.as_f64().ok_or_else(bad)?),
+        SortKey::Relevance | SortKey::Rating => {
+            let bits = k.as_str().and_then(|h| u64::from_str_radix(h, 16).ok()).ok_or_else(bad)?;
+            let v = f64::from_bits(bits);
+            if !v.is_finite() {
+                return Err(bad());
+            }
+            KeyValue::Float(v)
+        }
     };
     Ok(Cursor { sort, key, id })
 }
@@ -137,5 +146,19 @@ impl DiscoveryQuery {
         let mut connection = Connection::new(has_previous, page.has_next);
         connection.edges.extend(page.items.into_iter().map(|(space, cursor)| Edge::new(cursor_string(&cursor), AdSpaceNode(space))));
         Ok(connection)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_real_key_comes_back_from_its_cursor_bit_for_bit() {
+        let keys = [69.0 / 19.0, 0.1 + 0.2, -1.234_567_890_123_456_7e-7, 5e-324, f64::MAX, 3.0];
+        for (i, k) in keys.into_iter().enumerate() {
+            let c = Cursor { sort: SortKey::Rating, key: KeyValue::Float(k), id: i as i64 };
+            assert_eq!(parse_cursor(&cursor_string(&c)).unwrap(), c, "{k:e}");
+        }
     }
 }

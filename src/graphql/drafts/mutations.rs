@@ -41,13 +41,17 @@ pub struct DraftPayload {
     pub draft: DraftNode,
 }
 
-/// Result of `grantExtraRevisions`.
+/// Result of `grantExtraRevisions`: the same figures as the order's fields of the same names.
 #[derive(SimpleObject)]
 pub struct GrantExtraRevisionsPayload {
+    /// The order as it now is.
+    pub order: crate::graphql::orders::OrderNode,
     /// Rounds the ad space included.
     pub revisions_included: i32,
     /// Rounds granted on top, in all.
     pub revisions_extra: i32,
+    /// Rounds allowed in all: included plus granted.
+    pub revisions_allowed: i32,
     /// Rounds used so far.
     pub revisions_used: i32,
 }
@@ -76,11 +80,14 @@ impl DraftsMutation {
     /// Adds revision rounds to the order's allowance (the order's influencer agreeing to more).
     async fn grant_extra_revisions(&self, ctx: &Context<'_>, input: GrantExtraRevisionsInput) -> Result<GrantExtraRevisionsPayload> {
         let order_id = from_global("orderId", "Order", &input.order_id)?;
-        let order = services(ctx).drafts.grant_extra_revisions(&viewer(ctx), order_id, input.extra).await?;
+        services(ctx).drafts.grant_extra_revisions(&viewer(ctx), order_id, input.extra).await?;
+        let order = services(ctx).orders.order(&viewer(ctx), order_id).await?;
         Ok(GrantExtraRevisionsPayload {
             revisions_included: order.revisions_included,
             revisions_extra: order.revisions_extra,
+            revisions_allowed: order.revisions_allowed(),
             revisions_used: order.revisions_used,
+            order: crate::graphql::orders::OrderNode(order),
         })
     }
 }

@@ -101,7 +101,10 @@ pub enum PaymentStatus {
     Failed,
     /// Paid back to the advertiser.
     Refunded,
-    /// Cancelled with its order before the provider confirmed it (a later confirmation is
-    /// refused).
+    /// Cancelled with its order before the provider confirmed it.
     Voided,
+    /// Confirmed by the provider for an order that could no longer take it (cancelled,
+    /// refunded, or paid already): owed back to the advertiser; admins list these with
+    /// `refundDuePayments` and pay them back with `refundPayment`.
+    RefundDue,
 }

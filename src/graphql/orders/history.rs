@@ -31,6 +31,11 @@ pub enum OrderEventKind {
     PaymentRefunded,
     /// A pending payment was voided because its order was cancelled.
     PaymentVoided,
+    /// The provider confirmed a payment while the order was on hold: recorded as taken, the
+    /// admin's resolution releases or refunds it.
+    PaymentSucceeded,
+    /// The provider confirmed a payment the order could no longer take (`REFUND_DUE`).
+    PaymentRefundDue,
     /// A message was posted in the order's conversation.
     MessagePosted,
     /// The influencer submitted a draft.

@@ -3,6 +3,7 @@
 
 mod enums;
 mod history;
+mod list;
 mod mutations;
 mod payments;
 mod queries;
@@ -10,6 +11,7 @@ mod types;
 
 pub use enums::*;
 pub use history::*;
+pub use list::*;
 pub use mutations::*;
 pub use payments::*;
 pub use queries::*;

@@ -36,7 +36,14 @@ pub struct ConfirmSandboxPaymentInput {
     pub failure_reason: Option<String>,
 }
 
-/// Result of `payOrder` and `confirmSandboxPayment`.
+/// Input of `refundPayment`.
+#[derive(InputObject)]
+pub struct RefundPaymentInput {
+    /// The `REFUND_DUE` payment.
+    pub payment_id: ID,
+}
+
+/// Result of `payOrder`, `confirmSandboxPayment` and `refundPayment`.
 #[derive(SimpleObject)]
 pub struct PaymentPayload {
     /// The order.
@@ -66,5 +73,29 @@ impl PaymentsMutation {
         let succeed = input.outcome == SandboxOutcome::Succeeded;
         let (order, payment) = services(ctx).orders.confirm_sandbox_payment(&viewer(ctx), id, succeed, input.failure_reason).await?;
         Ok(PaymentPayload { order: OrderNode(order), payment: PaymentNode(payment) })
+    }
+
+    /// Pays a `REFUND_DUE` payment back to the advertiser (admins only): `REFUNDED`, with a
+    /// `PAYMENT_REFUNDED` event on its order.
+    async fn refund_payment(&self, ctx: &Context<'_>, input: RefundPaymentInput) -> Result<PaymentPayload> {
+        let id = from_global("paymentId", "Payment", &input.payment_id)?;
+        let (order, payment) = services(ctx).orders.refund_payment(&viewer(ctx), id).await?;
+        Ok(PaymentPayload { order: OrderNode(order), payment: PaymentNode(payment) })
+    }
+}
+
+/// Payment queries.
+#[derive(Default)]
+pub struct PaymentsQuery;
+
+#[Object]
+impl PaymentsQuery {
+    /// Payments the provider confirmed for orders that could no longer take them (cancelled,
+    /// refunded): `REFUND_DUE`, oldest first, at most 100 (admins only). Pay each back with
+    /// `refundPayment`.
+    async fn refund_due_payments(&self, ctx: &Context<'_>, #[graphql(default = 50)] first: i32) -> Result<Vec<PaymentNode>> {
+        let limit = u64::try_from(first).map_err(|_| crate::domain::DomainError::bad_input("first", "must not be negative"))?;
+        let payments = services(ctx).orders.refund_due_payments(&viewer(ctx), limit).await?;
+        Ok(payments.into_iter().map(PaymentNode).collect())
     }
 }

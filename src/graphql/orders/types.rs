@@ -60,6 +60,15 @@ impl OrderNode {
     async fn ad_space_id(&self) -> ID {
         to_global("AdSpace", self.0.ad_space_id)
     }
+    /// The booked ad space, as it is now (archived or not: the parties keep seeing what they
+    /// booked; the order's own `price`, `turnaroundDays` and revision figures are the terms agreed).
+    async fn ad_space(&self, ctx: &Context<'_>) -> Result<crate::graphql::catalogue::AdSpaceNode> {
+        let loaders = ctx.data_unchecked::<crate::graphql::loaders::Loaders>();
+        let space = loaders.ad_spaces.load_one(self.0.ad_space_id).await?;
+        space
+            .map(crate::graphql::catalogue::AdSpaceNode)
+            .ok_or_else(|| crate::domain::DomainError::internal(anyhow::anyhow!("order {} lost its ad space", self.0.id)).into())
+    }
     /// What the campaign needs.
     async fn brief(&self) -> &str {
         &self.0.brief
@@ -76,7 +85,7 @@ impl OrderNode {
     async fn turnaround_days(&self) -> i32 {
         self.0.turnaround_days
     }
-    /// Revision rounds included.
+    /// Revision rounds the ad space included when the order was placed.
     async fn revisions_included(&self) -> i32 {
         self.0.revisions_included
     }
@@ -85,8 +94,12 @@ impl OrderNode {
         self.0.revisions_used
     }
     /// Extra revision rounds the influencer granted with `grantExtraRevisions`.
-    async fn revisions_extra(&self, ctx: &Context<'_>) -> Result<i32> {
-        Ok(services(ctx).drafts.revisions(&viewer(ctx), self.0.id).await?.revisions_extra)
+    async fn revisions_extra(&self) -> i32 {
+        self.0.revisions_extra
+    }
+    /// Revision rounds allowed in all: `revisionsIncluded + revisionsExtra`.
+    async fn revisions_allowed(&self) -> i32 {
+        self.0.revisions_allowed()
     }
     /// The conversation, newest last: `last`/`before` load history upwards (latest 20 by default).
     async fn messages(

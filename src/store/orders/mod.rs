@@ -1,13 +1,16 @@
 //! The orders repository: orders, their transitions (one transaction each), proofs and history.
 
 pub mod history;
+mod money;
 pub mod payments;
 mod rows;
+mod settlement;
 
 use crate::domain::orders::OrderStatus;
 use crate::domain::orders::history::{NewOrderEvent, OrderEvent};
-use crate::domain::orders::model::{AdSpaceTerms, DeliveryProof, NewOrder, Order, Payment, ProofKind};
+use crate::domain::orders::model::{AdSpaceTerms, DeliveryProof, NewOrder, Order, Payment, PaymentStatus, ProofKind};
 use crate::domain::orders::repo::{Due, NewPayment, OrderQuery, OrdersRepo, PaymentWrite, Transition};
+use crate::domain::orders::settlement::{ConfirmPlan, Confirmation};
 use crate::domain::{DomainError, DomainResult, Id};
 use crate::store::entities::{ad_space, delivery_proof, order, order_event};
 use crate::store::orders::history::{append, to_event};
@@ -19,6 +22,30 @@ use rows::{append_all, write_status};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
+
+/// The filters of an order query (who, which statuses, when placed).
+fn order_filters(mut find: sea_orm::Select<order::Entity>, q: &OrderQuery) -> sea_orm::Select<order::Entity> {
+    use order::Column as C;
+    if let Some(id) = q.advertiser_id {
+        find = find.filter(C::AdvertiserId.eq(id));
+    }
+    if let Some(id) = q.influencer_id {
+        find = find.filter(C::InfluencerId.eq(id));
+    }
+    if let Some(id) = q.party_id {
+        find = find.filter(Condition::any().add(C::AdvertiserId.eq(id)).add(C::InfluencerId.eq(id)));
+    }
+    if !q.statuses.is_empty() {
+        find = find.filter(C::Status.is_in(q.statuses.iter().map(|s| s.as_str())));
+    }
+    if let Some(from) = q.created_from {
+        find = find.filter(C::CreatedAt.gte(from));
+    }
+    if let Some(to) = q.created_to {
+        find = find.filter(C::CreatedAt.lt(to));
+    }
+    find
+}
 
 impl Store {
     async fn order_row(&self, id: Id) -> DomainResult<Option<order::Model>> {
@@ -114,29 +141,19 @@ impl OrdersRepo for Store {
 
     async fn orders(&self, q: OrderQuery) -> DomainResult<Vec<Order>> {
         use order::Column as C;
-        let mut find = order::Entity::find().order_by_desc(C::Id).limit(q.limit);
-        if let Some(id) = q.advertiser_id {
-            find = find.filter(C::AdvertiserId.eq(id));
-        }
-        if let Some(id) = q.influencer_id {
-            find = find.filter(C::InfluencerId.eq(id));
-        }
-        if let Some(id) = q.party_id {
-            find = find.filter(Condition::any().add(C::AdvertiserId.eq(id)).add(C::InfluencerId.eq(id)));
-        }
-        if !q.statuses.is_empty() {
-            find = find.filter(C::Status.is_in(q.statuses.iter().map(|s| s.as_str())));
-        }
-        if let Some(from) = q.created_from {
-            find = find.filter(C::CreatedAt.gte(from));
-        }
-        if let Some(to) = q.created_to {
-            find = find.filter(C::CreatedAt.lt(to));
-        }
+        let find = if q.oldest_first { order::Entity::find().order_by_asc(C::Id) } else { order::Entity::find().order_by_desc(C::Id) };
+        let mut find = order_filters(find.limit(q.limit), &q);
         if let Some(before) = q.before_id {
             find = find.filter(C::Id.lt(before));
         }
+        if let Some(above) = q.above_id {
+            find = find.filter(C::Id.gt(above));
+        }
         find.all(self.db()).await.map_err(internal)?.into_iter().map(to_order).collect()
+    }
+
+    async fn count_orders(&self, q: OrderQuery) -> DomainResult<u64> {
+        order_filters(order::Entity::find(), &q).count(self.db()).await.map_err(internal)
     }
 
     async fn order_events(&self, order_id: Id) -> DomainResult<Vec<OrderEvent>> {
@@ -241,6 +258,29 @@ impl OrdersRepo for Store {
 
     async fn fail_payment(&self, id: Id, reason: &str, event: NewOrderEvent, now: DateTime<Utc>) -> DomainResult<Option<Vec<OrderEvent>>> {
         self.write_failure(id, reason, event, now).await
+    }
+
+    async fn confirm_payment(
+        &self,
+        payment_id: Id,
+        plan: ConfirmPlan,
+        now: DateTime<Utc>,
+    ) -> DomainResult<(Confirmation, Vec<OrderEvent>)> {
+        self.write_confirmation(payment_id, plan, now).await
+    }
+
+    async fn change_payment(
+        &self,
+        order_id: Id,
+        change: (Id, PaymentStatus, PaymentStatus),
+        event: NewOrderEvent,
+        now: DateTime<Utc>,
+    ) -> DomainResult<Option<Vec<OrderEvent>>> {
+        self.write_payment_change(order_id, change, event, now).await
+    }
+
+    async fn refund_due_payments(&self, limit: u64) -> DomainResult<Vec<Payment>> {
+        self.payments_refund_due(limit).await
     }
 
     async fn remember_webhook(&self, event_id: &str, now: DateTime<Utc>) -> DomainResult<bool> {

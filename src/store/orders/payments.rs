@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use super::rows::{append_all, to_order, write_status};
 use crate::domain::orders::OrderStatus;
@@ -13,8 +15,28 @@ use crate::domain::{DomainError, DomainResult, Id};
 use crate::store::entities::{order, payment};
 use crate::store::{Store, internal, is_unique_violation};
 
+/// Locks an order's row until the transaction ends and reads it: `SELECT … FOR UPDATE` on
+/// Postgres; on SQLite the write transaction (`BEGIN IMMEDIATE`) holds the database lock already
+/// and the lock clause is left out.
+pub(super) async fn lock_order(txn: &DatabaseTransaction, id: Id) -> DomainResult<Option<order::Model>> {
+    order::Entity::find_by_id(id).lock_exclusive().one(txn).await.map_err(internal)
+}
+
+/// Bumps an order's version: every payment write does, so that a transition decided on what it
+/// read before (a cancellation voiding the pending payment) loses its compare-and-set.
+pub(super) async fn bump_version(txn: &DatabaseTransaction, id: Id, now: DateTime<Utc>) -> DomainResult<()> {
+    order::Entity::update_many()
+        .col_expr(order::Column::Version, Expr::col(order::Column::Version).add(1))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(id))
+        .exec(txn)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
 /// Converts a row to the domain's payment.
-fn to_payment(m: payment::Model) -> DomainResult<Payment> {
+pub(super) fn to_payment(m: payment::Model) -> DomainResult<Payment> {
     let status = PaymentStatus::from_db(&m.status)
         .ok_or_else(|| DomainError::internal(anyhow::anyhow!("unknown status {:?} of payment {}", m.status, m.id)))?;
     Ok(Payment {
@@ -66,8 +88,10 @@ impl Store {
         payment::Entity::find().filter(condition).one(self.db()).await.map_err(internal)?.map(to_payment).transpose()
     }
 
-    /// Inserts a payment while holding the order's row: refused when the order left
-    /// `PAYMENT_REQUIRED`, when the key was used, or when another payment is live.
+    /// Inserts a payment while holding the order's row. In this order, under the lock: the same
+    /// key gives back its payment (whatever the order's status now is), then an order that left
+    /// `PAYMENT_REQUIRED` is refused, then a second live payment. The insert bumps the order's
+    /// version, so a cancellation that read the payments before cannot commit over it.
     pub(super) async fn write_payment(
         &self,
         new: NewPayment,
@@ -75,20 +99,10 @@ impl Store {
         now: DateTime<Utc>,
     ) -> DomainResult<PaymentWrite> {
         let txn = self.begin_write().await?;
-        // Takes the order's row lock (Postgres; SQLite holds the database lock already).
-        let locked = order::Entity::update_many()
-            .col_expr(order::Column::UpdatedAt, Expr::value(now))
-            .filter(order::Column::Id.eq(new.order_id))
-            .filter(order::Column::Status.eq(OrderStatus::PaymentRequired.as_str()))
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
-        if locked.rows_affected != 1 {
+        let Some(locked) = lock_order(&txn, new.order_id).await? else {
             txn.rollback().await.map_err(internal)?;
-            let found =
-                order::Entity::find_by_id(new.order_id).one(self.db()).await.map_err(internal)?.ok_or(DomainError::NotFound("order"))?;
-            return Ok(PaymentWrite::WrongStatus(to_order(found)?.status));
-        }
+            return Err(DomainError::NotFound("order"));
+        };
         let same_key = payment::Entity::find()
             .filter(payment::Column::OrderId.eq(new.order_id))
             .filter(payment::Column::IdempotencyKey.eq(new.idempotency_key.clone()))
@@ -98,6 +112,11 @@ impl Store {
         if let Some(existing) = same_key {
             txn.rollback().await.map_err(internal)?;
             return Ok(PaymentWrite::Existing(to_payment(existing)?));
+        }
+        let status = to_order(locked)?.status;
+        if status != OrderStatus::PaymentRequired {
+            txn.rollback().await.map_err(internal)?;
+            return Ok(PaymentWrite::WrongStatus(status));
         }
         let live = payment::Entity::find()
             .filter(payment::Column::OrderId.eq(new.order_id))
@@ -132,6 +151,7 @@ impl Store {
             }
             Err(e) => return Err(internal(e)),
         };
+        bump_version(&txn, new.order_id, now).await?;
         let mut created = new.event;
         created.data["paymentId"] = row.id.into();
         let mut events = vec![created];
@@ -156,11 +176,12 @@ impl Store {
         event: NewOrderEvent,
         now: DateTime<Utc>,
     ) -> DomainResult<Option<Vec<OrderEvent>>> {
+        let Some(p) = payment::Entity::find_by_id(id).one(self.db()).await.map_err(internal)? else { return Ok(None) };
         let txn = self.begin_write().await?;
-        let Some(p) = payment::Entity::find_by_id(id).one(&txn).await.map_err(internal)? else {
+        if lock_order(&txn, p.order_id).await?.is_none() {
             txn.rollback().await.map_err(internal)?;
             return Ok(None);
-        };
+        }
         let res = payment::Entity::update_many()
             .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Failed.as_str()))
             .col_expr(payment::Column::FailureReason, Expr::value(reason))
@@ -174,6 +195,7 @@ impl Store {
             txn.rollback().await.map_err(internal)?;
             return Ok(None);
         }
+        bump_version(&txn, p.order_id, now).await?;
         let events = append_all(&txn, p.order_id, vec![event], now).await?;
         txn.commit().await.map_err(internal)?;
         Ok(Some(events))

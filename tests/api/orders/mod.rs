@@ -2,6 +2,7 @@
 
 mod authz;
 mod flow;
+mod money;
 mod payments;
 mod race;
 pub mod support;
